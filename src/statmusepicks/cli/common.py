@@ -1,0 +1,36 @@
+"""Helpers every CLI command shares: settings, container, progress and console."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from statmusepicks.core.settings import get_settings
+from statmusepicks.services.container import Container, build_container
+
+console = Console()
+
+
+@contextmanager
+def open_container() -> Iterator[Container]:
+    """A container for one command, closed afterwards."""
+    container = build_container(get_settings())
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def progress_bar() -> Progress:
+    """The progress bar style used for long work."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )

@@ -1,0 +1,28 @@
+"""The `statmusepicks` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from statmusepicks.cli import data, db, serve
+from statmusepicks.core.logging import configure_logging
+from statmusepicks.core.settings import get_settings
+
+app = typer.Typer(
+    name="statmusepicks",
+    help="Price NBA player props: data, features, models, backtests and the API.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+# Command groups; a new group is one line here.
+app.add_typer(db.app, name="db")
+app.add_typer(data.app, name="data")
+app.command("serve")(serve.serve)
+
+
+@app.callback()
+def main(log_level: str | None = typer.Option(None, help="Override LOG_LEVEL.")) -> None:
+    """Read settings and configure logging before any command runs."""
+    settings = get_settings()
+    configure_logging(log_level or settings.log_level, json=settings.log_json)

@@ -1,0 +1,34 @@
+"""Structured logging, configured by the entry point only."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+
+def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
+    """Route stdlib and structlog records through one renderer (JSON in deployments)."""
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(message)s")
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """A named structured logger."""
+    return structlog.get_logger(name)  # type: ignore[no-any-return]

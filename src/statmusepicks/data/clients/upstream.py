@@ -1,0 +1,203 @@
+"""The HTTP core both upstream clients share: pacing, retries, typed errors, raw payload audit.
+
+Retried: timeouts and transport errors, HTTP 429 (waiting what Retry-After asks) and 5xx.
+Not retried: 404 (UpstreamNotFound) and other 4xx (UpstreamError): asking again cannot help.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from statmusepicks.core.errors import UpstreamError, UpstreamNotFound, UpstreamRateLimited
+from statmusepicks.core.logging import get_logger
+from statmusepicks.data.clients.payloads import PayloadRef, PayloadStore
+from statmusepicks.data.clients.rate_limit import InProcessTokenBucket, RateLimiter
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. `attempts` counts the first try; waits are injectable for tests."""
+
+    attempts: int = 3
+    initial_wait: float = 1.0
+    max_wait: float = 60.0
+    jitter: float = 1.0
+    # A Retry-After longer than this is not worth blocking a worker for: give up instead.
+    max_retry_after: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
+    random_uniform: Callable[[float, float], float] = field(default=random.uniform)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with additive jitter: 1 s, 2 s, 4 s ... plus up to `jitter`."""
+        base = min(self.max_wait, self.initial_wait * 2 ** (attempt - 1))
+        return base + self.random_uniform(0.0, self.jitter)
+
+
+class _RetryableFailure(Exception):
+    """One failed attempt that may succeed if tried again."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int = 0):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+@dataclass(frozen=True)
+class JSONResponse:
+    """A decoded body and the reference of its raw bytes in the payload store."""
+
+    payload: Any
+    ref: PayloadRef | None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class UpstreamJSONClient:
+    """GET JSON from one upstream API with pacing, retries and typed errors."""
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        base_url: str,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        payload_store: PayloadStore | None = None,
+        redact_params: tuple[str, ...] = (),
+    ) -> None:
+        self.source = source
+        self.retry = retry or RetryPolicy()
+        self.rate_limiter: RateLimiter = rate_limiter or InProcessTokenBucket(60)
+        self.payload_store = payload_store
+        self.redact_params = redact_params
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            headers=dict(headers or {}),
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> JSONResponse:
+        """GET `endpoint` (relative to the base URL) and decode its JSON body."""
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        retrying = Retrying(
+            stop=stop_after_attempt(max(1, self.retry.attempts)),
+            wait=self._wait,
+            retry=retry_if_exception_type(_RetryableFailure),
+            sleep=self.retry.sleep,
+            reraise=True,
+        )
+        try:
+            body = retrying(self._attempt, endpoint, query)
+        except _RetryableFailure as exc:
+            attempts = self.retry.attempts
+            if exc.status == 429:
+                raise UpstreamRateLimited(
+                    f"{self.source} kept answering 429 to {endpoint} after {attempts} attempts",
+                    retry_after=exc.retry_after,
+                    details={"endpoint": endpoint, "attempts": attempts},
+                ) from exc
+            raise UpstreamError(
+                f"{self.source} {endpoint} failed after {attempts} attempts: {exc}",
+                details={"endpoint": endpoint, "attempts": attempts, "status": exc.status},
+            ) from exc
+        try:
+            payload = json.loads(body)
+        except ValueError as exc:
+            raise UpstreamError(
+                f"{self.source} {endpoint} returned a body that is not JSON "
+                f"({len(body)} bytes starting {body[:60]!r})",
+                details={"endpoint": endpoint},
+            ) from exc
+        return JSONResponse(payload=payload, ref=self._store(endpoint, query, body))
+
+    def _attempt(self, endpoint: str, query: dict[str, Any]) -> bytes:
+        self.rate_limiter.acquire()
+        try:
+            response = self._http.get(endpoint, params=query)
+        except httpx.TimeoutException as exc:
+            raise _RetryableFailure(f"timeout ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise _RetryableFailure(f"transport error: {exc}") from exc
+        status = response.status_code
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.retry.max_retry_after:
+                raise UpstreamRateLimited(
+                    f"{self.source} asks to wait {retry_after:.0f} s before retrying {endpoint}",
+                    retry_after=retry_after,
+                )
+            raise _RetryableFailure("HTTP 429", retry_after=retry_after, status=429)
+        if status >= 500:
+            raise _RetryableFailure(f"HTTP {status}", status=status)
+        if status == 404:
+            raise UpstreamNotFound(
+                f"{self.source} has no {endpoint} for {self._loggable(query)}",
+                details={"endpoint": endpoint, "status": status},
+            )
+        if status >= 400:
+            raise UpstreamError(
+                f"{self.source} rejected {endpoint} with HTTP {status}: {response.text[:200]}",
+                details={"endpoint": endpoint, "status": status},
+            )
+        return response.content
+
+    def _wait(self, state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        retry_after = failure.retry_after if isinstance(failure, _RetryableFailure) else None
+        wait = retry_after if retry_after is not None else self.retry.backoff(state.attempt_number)
+        log.warning(
+            "upstream.retry",
+            source=self.source,
+            attempt=state.attempt_number,
+            error=str(failure),
+            wait_seconds=round(wait, 2),
+        )
+        return wait
+
+    def _loggable(self, query: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in query.items() if key not in self.redact_params}
+
+    def _store(self, endpoint: str, query: dict[str, Any], body: bytes) -> PayloadRef | None:
+        if self.payload_store is None:
+            return None
+        digest = self.payload_store.put(body)
+        return PayloadRef(
+            sha256=digest,
+            source=self.source,
+            endpoint=endpoint,
+            params=self._loggable(query),
+            size=len(body),
+        )

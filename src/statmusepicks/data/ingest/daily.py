@@ -1,0 +1,491 @@
+"""The NBA daily sync: new box scores from stats.nba.com into the same tables as the bundle.
+
+One `leaguegamelog` request for players (P) and one for teams (T) cover a whole date range, so
+a morning sync costs two requests instead of one per player. Rows are mapped to the bundled
+schema, validated by the same rules as the bundled load (bad rows quarantined, the rest kept,
+>3 sigma values flagged against each player's stored history) and upserted, so running the
+same range twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, Table, func, select
+
+from statmusepicks.data.clients.nba_stats import (
+    LEAGUE_GAME_LOG_PLAYER,
+    LEAGUE_GAME_LOG_TEAM,
+    MalformedRow,
+    NBAStatsClient,
+    season_for_date,
+)
+from statmusepicks.data.db.models import Game, Player, PlayerGameStats, Team, TeamGameStats
+from statmusepicks.data.ingest import schemas
+from statmusepicks.data.ingest.bundled import (
+    TableReport,
+    derive_games,
+    derive_players,
+    derive_teams,
+)
+from statmusepicks.data.ingest.runs import quarantine
+from statmusepicks.data.ingest.tracking import RunTracker, tracked_run
+from statmusepicks.data.ingest.upsert import upsert_frame
+from statmusepicks.data.ingest.validate import TableSchema, outlier_flags, validate
+
+EASTERN = ZoneInfo("America/New_York")
+RUN_KIND = "nba_daily"
+SOURCE = "NBA.com leaguegamelog (daily sync)"
+# Play-in and playoff games only happen from April to June; asking for them in other months
+# would spend two of the 20 requests a minute on empty answers.
+POSTSEASON_MONTHS = (4, 5, 6)
+
+_COUNT_COLUMNS = {column.upper(): column for column in schemas.COUNTS}
+PLAYER_COLUMNS = {
+    "PLAYER_ID": "player_id",
+    "PLAYER_NAME": "player_name",
+    "TEAM_ID": "team_id",
+    "TEAM_ABBREVIATION": "team",
+    "GAME_ID": "game_id",
+    "GAME_DATE": "game_date",
+    "MATCHUP": "matchup",
+    "WL": "wl",
+    "MIN": "min",
+    **_COUNT_COLUMNS,
+    "PLUS_MINUS": "plus_minus",
+}
+TEAM_COLUMNS = {key: value for key, value in PLAYER_COLUMNS.items() if "PLAYER" not in key}
+_MATCHUP = re.compile(r"^\s*([A-Z]{2,3})\s+(vs\.?|@)\s+([A-Z]{2,3})\s*$")
+_CLOCK = re.compile(r"^\s*(\d+):(\d{1,2})\s*$")
+
+
+@dataclass
+class NBASyncReport:
+    """What a sync did: its range, the run that recorded it, and what changed."""
+
+    run_id: int
+    since: dt.date
+    until: dt.date
+    games_added: int = 0
+    player_rows_added: int = 0
+    team_rows_added: int = 0
+    quarantined: int = 0
+    flagged: int = 0
+    new_players: list[int] = field(default_factory=list)
+    team_changes: list[dict[str, Any]] = field(default_factory=list)
+    players_touched: list[int] = field(default_factory=list)
+    latest_game_date: dt.date | None = None
+
+
+@dataclass
+class GameLogs:
+    """The raw player and team rows of a range, plus rows too malformed to frame."""
+
+    players: pd.DataFrame
+    teams: pd.DataFrame
+    malformed_players: list[MalformedRow] = field(default_factory=list)
+    malformed_teams: list[MalformedRow] = field(default_factory=list)
+
+
+def today_eastern(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in New York, the calendar NBA game dates use."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(EASTERN).date()
+
+
+def latest_game_date(engine: Engine) -> dt.date | None:
+    """The date of the latest game stored (None on an empty database)."""
+    with engine.connect() as connection:
+        latest = connection.execute(select(func.max(PlayerGameStats.game_date))).scalar()
+    if latest is None:
+        return None
+    return latest if isinstance(latest, dt.date) else dt.date.fromisoformat(str(latest)[:10])
+
+
+def default_since(engine: Engine, today: dt.date) -> dt.date:
+    """The day after the latest stored game; today on an empty database."""
+    latest = latest_game_date(engine)
+    return latest + dt.timedelta(days=1) if latest else today
+
+
+def season_windows(since: dt.date, until: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """Split a date range at season boundaries (leaguegamelog takes one season a request)."""
+    windows: list[tuple[str, dt.date, dt.date]] = []
+    start = since
+    while start <= until:
+        season = season_for_date(start)
+        season_end = dt.date(int(season[:4]) + 1, 6, 30)
+        end = min(until, season_end)
+        windows.append((season, start, end))
+        start = end + dt.timedelta(days=1)
+    return windows
+
+
+def season_types_for(since: dt.date, until: dt.date) -> tuple[str, ...]:
+    """Regular season always; play-in and playoffs when the range touches April to June."""
+    months = {
+        (since + dt.timedelta(days=offset)).month for offset in range((until - since).days + 1)
+    }
+    if months & set(POSTSEASON_MONTHS):
+        return ("Regular Season", "PlayIn", "Playoffs")
+    return ("Regular Season",)
+
+
+def fetch_game_logs(
+    client: NBAStatsClient, since: dt.date, until: dt.date, tracker: RunTracker | None = None
+) -> GameLogs:
+    """Every player and team box score between `since` and `until` (inclusive)."""
+    players: list[pd.DataFrame] = []
+    teams: list[pd.DataFrame] = []
+    logs = GameLogs(players=pd.DataFrame(), teams=pd.DataFrame())
+    for season, start, end in season_windows(since, until):
+        for season_type in season_types_for(start, end):
+            for kind, frames, malformed in (
+                ("P", players, logs.malformed_players),
+                ("T", teams, logs.malformed_teams),
+            ):
+                result = client.get_league_game_log(
+                    season=season,
+                    player_or_team=kind,  # type: ignore[arg-type]
+                    date_from=start,
+                    date_to=end,
+                    season_type=season_type,  # type: ignore[arg-type]
+                )
+                if tracker is not None:
+                    tracker.add_payload(result.payload_ref)
+                frames.append(result.frame.assign(_season=season, _season_type=season_type))
+                malformed.extend(result.malformed)
+    logs.players = pd.concat(players, ignore_index=True) if players else pd.DataFrame()
+    logs.teams = pd.concat(teams, ignore_index=True) if teams else pd.DataFrame()
+    return logs
+
+
+def parse_matchup(matchup: pd.Series, team: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Opponent and home flag from NBA.com's `BOS vs. NYK` / `BOS @ NYK`, relative to `team`.
+
+    At neutral sites NBA.com gives both teams the same string, so the opponent is whichever
+    code is not the row's own team (the bundle's rule, which keeps both sources aligned).
+    """
+    parts = matchup.astype("string").str.extract(_MATCHUP)
+    first, separator, last = parts[0], parts[1], parts[2]
+    opp = last.where(first.eq(team), first)
+    home_marker = separator.str.startswith("vs")
+    is_home = (home_marker & first.eq(team)) | (~home_marker & last.eq(team))
+    return opp.where(parts[0].notna()), is_home.where(parts[0].notna())
+
+
+def _minutes(values: pd.Series) -> pd.Series:
+    """Whole minutes as sent, or `MM:SS` clock strings (some endpoints) as decimal minutes."""
+    text = values.astype("string")
+    clock = text.str.extract(_CLOCK)
+    as_clock = pd.to_numeric(clock[0]) + pd.to_numeric(clock[1]) / 60
+    return values.where(clock[0].isna(), as_clock.round(2))
+
+
+def _game_ids(values: pd.Series) -> pd.Series:
+    """Ten-character NBA.com game ids (a JSON number loses the leading zeros)."""
+    text = values.astype("string").str.strip()
+    return text.where(~text.str.fullmatch(r"\d{1,9}").fillna(False), text.str.zfill(10))
+
+
+def _mapped(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    # Only columns the upstream sent are carried; a missing one is left for the validator to
+    # report ("missing column 'pts'") rather than silently filled.
+    present = {upstream: ours for upstream, ours in columns.items() if upstream in frame.columns}
+    out = frame[list(present)].rename(columns=present)
+    out["season"] = frame.get("_season")
+    out["season_type"] = frame.get("_season_type")
+    if "game_id" in out:
+        out["game_id"] = _game_ids(out["game_id"])
+    if "min" in out:
+        out["min"] = _minutes(out["min"])
+    if "matchup" in out and "team" in out:
+        out["opp"], out["is_home"] = parse_matchup(out["matchup"], out["team"])
+    out["source"] = SOURCE
+    return out
+
+
+def player_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """leaguegamelog (P) rows in the `player_game_stats` shape, values as sent."""
+    if frame.empty:
+        return pd.DataFrame(columns=schemas.PLAYER_GAME_STATS.column_names)
+    return _mapped(frame, PLAYER_COLUMNS)
+
+
+def team_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """leaguegamelog (T) rows in the `team_game_stats` shape, with the opponent's box alongside.
+
+    Possessions, pace and ratings use the bundle's estimates (README: `fga - oreb + tov +
+    0.44*fta`, pace per 48 minutes, ratings per 100 of the two teams' mean possessions).
+    """
+    if frame.empty:
+        return pd.DataFrame(columns=schemas.TEAM_GAME_STATS.column_names)
+    rows = _mapped(frame, TEAM_COLUMNS)
+    box = [column for column in schemas.COUNTS if column in rows.columns]
+    if "game_id" in rows and "team_id" in rows:
+        rows = rows.reset_index(drop=True).reset_index(names="_order")
+        opponent = rows.loc[rows["game_id"].notna(), ["game_id", "team_id", *box]].rename(
+            columns={"team_id": "_opp_team_id", **{c: f"opp_{c}" for c in box}}
+        )
+        pairs = rows[["_order", "game_id", "team_id"]].merge(opponent, on="game_id")
+        pairs = pairs[pairs["team_id"].ne(pairs["_opp_team_id"])].drop_duplicates("_order")
+        # A team row without its opponent keeps empty opp_* cells: the validator quarantines it.
+        rows = rows.merge(
+            pairs.drop(columns=["game_id", "team_id", "_opp_team_id"]), on="_order", how="left"
+        )
+        rows = rows.drop(columns=["_order"])
+    if "pts" in rows and "plus_minus" in rows and "opp_pts" in rows:
+        # The bundle recomputes plus/minus from the score (README: the source disagreed in 0.9%).
+        score = pd.to_numeric(rows["pts"], errors="coerce") - pd.to_numeric(
+            rows["opp_pts"], errors="coerce"
+        )
+        rows["plus_minus"] = score.where(score.notna(), rows["plus_minus"])
+    return _with_estimates(rows)
+
+
+def _with_estimates(rows: pd.DataFrame) -> pd.DataFrame:
+    needed = ["fga", "oreb", "tov", "fta", "opp_fga", "opp_oreb", "opp_tov", "opp_fta"]
+    if not all(column in rows for column in [*needed, "pts", "opp_pts", "min"]):
+        return rows
+
+    def number(column: str) -> pd.Series:
+        return pd.to_numeric(rows[column], errors="coerce").astype(float)
+
+    poss = number("fga") - number("oreb") + number("tov") + 0.44 * number("fta")
+    opp_poss = number("opp_fga") - number("opp_oreb") + number("opp_tov") + 0.44 * number("opp_fta")
+    mean_poss = (poss + opp_poss) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rows["poss_est"] = poss.round(2)
+        rows["opp_poss_est"] = opp_poss.round(2)
+        rows["pace_est"] = (48 * mean_poss / (number("min") / 5)).round(2)
+        rows["off_rtg_est"] = (100 * number("pts") / mean_poss).round(2)
+        rows["def_rtg_est"] = (100 * number("opp_pts") / mean_poss).round(2)
+    return rows
+
+
+def malformed_frame(malformed: Sequence[MalformedRow], headers: Sequence[str]) -> pd.DataFrame:
+    """Malformed upstream rows in the lead's quarantine shape (reason, raw, row_key)."""
+    records = []
+    for row in malformed:
+        cells = row.raw if isinstance(row.raw, list) else [row.raw]
+        raw = {"cells": cells, "headers": list(headers)}
+        records.append(
+            {"reason": row.reason, "raw": raw, "row_key": f"malformed|{row.index}|{cells!r}"[:200]}
+        )
+    return pd.DataFrame(records, columns=["reason", "raw", "row_key"])
+
+
+def flag_against_history(
+    engine: Engine, clean: pd.DataFrame, schema: TableSchema, table: Table
+) -> pd.Series:
+    """Outlier flags for new rows measured against each player's (team's) stored games.
+
+    A day's batch holds one game per player, too few for a standard deviation; the bundled
+    load flags against the whole history, so the sync must too for the same rule to hold.
+    """
+    group = schema.outlier_group
+    columns = list(schema.outlier_columns)
+    if clean.empty or group is None:
+        return pd.Series([None] * len(clean), index=clean.index, dtype=object)
+    key_columns = list(schema.key)
+    statement = select(*(table.c[c] for c in dict.fromkeys([*key_columns, group, *columns]))).where(
+        table.c[group].in_([_python(v) for v in clean[group].dropna().unique()])
+    )
+    with engine.connect() as connection:
+        history = pd.DataFrame(connection.execute(statement).mappings().all())
+    if not history.empty:
+        new_keys = pd.MultiIndex.from_frame(clean[key_columns].astype(str))
+        old_keys = pd.MultiIndex.from_frame(history[key_columns].astype(str))
+        history = history[~old_keys.isin(new_keys)]
+    combined = pd.concat(
+        [history.reindex(columns=[group, *columns]), clean[[group, *columns]]], ignore_index=True
+    )
+    flags = outlier_flags(combined, columns, group)
+    return pd.Series(flags.iloc[len(history) :].to_numpy(), index=clean.index, dtype=object)
+
+
+def _table(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _python(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def load_rows(
+    tracker: RunTracker, frame: pd.DataFrame, schema: TableSchema, table: Table
+) -> pd.DataFrame:
+    """Validate, flag against history, quarantine and upsert; returns the clean rows."""
+    result = validate(frame, schema)
+    if schema.outlier_columns:
+        result.clean["outlier_flags"] = flag_against_history(
+            tracker.engine, result.clean, schema, table
+        )
+        result.flagged = int(result.clean["outlier_flags"].notna().sum())
+    quarantine(tracker.engine, tracker.run_id, schema.table, result.quarantined)
+    written = upsert_frame(tracker.engine, table, result.clean, schema.key)
+    tracker.add_table(
+        TableReport(
+            table=schema.table,
+            rows_in=len(frame),
+            inserted=written.inserted,
+            updated=written.updated,
+            quarantined=len(result.quarantined),
+            flagged=result.flagged,
+            reasons=result.reasons,
+        )
+    )
+    return result.clean
+
+
+def update_players(tracker: RunTracker, clean_players: pd.DataFrame, report: NBASyncReport) -> None:
+    """Add new players and move traded ones, never letting an older game undo a newer team."""
+    latest = derive_players(clean_players)
+    ids = [_python(v) for v in latest["player_id"]]
+    with tracker.engine.connect() as connection:
+        known = pd.DataFrame(
+            connection.execute(
+                select(Player.player_id, Player.team, Player.last_game_date).where(
+                    Player.player_id.in_(ids)
+                )
+            )
+            .mappings()
+            .all(),
+            columns=["player_id", "team", "last_game_date"],
+        )
+    merged = latest.merge(known, on="player_id", how="left", suffixes=("", "_known"))
+    known_date = pd.to_datetime(merged["last_game_date_known"]).dt.date
+    is_new = merged["team_known"].isna()
+    newer = is_new | (merged["last_game_date"] >= known_date.where(~is_new, dt.date.min))
+    moved = ~is_new & newer & merged["team"].ne(merged["team_known"])
+    report.new_players = sorted(int(v) for v in merged.loc[is_new, "player_id"].to_list())
+    report.team_changes = [
+        {"player_id": int(player_id), "from": before, "to": after}
+        for player_id, before, after in merged.loc[
+            moved, ["player_id", "team_known", "team"]
+        ].itertuples(index=False, name=None)
+    ]
+    written = upsert_frame(tracker.engine, _table(Player), latest[newer.to_numpy()], ("player_id",))
+    tracker.add_table(
+        TableReport(
+            table="players",
+            rows_in=len(latest),
+            inserted=written.inserted,
+            updated=written.updated,
+        )
+    )
+
+
+def _upsert_derived(tracker: RunTracker, frame: pd.DataFrame, table: Table, key: str) -> int:
+    written = upsert_frame(tracker.engine, table, frame, (key,))
+    tracker.add_table(
+        TableReport(
+            table=table.name, rows_in=len(frame), inserted=written.inserted, updated=written.updated
+        )
+    )
+    return written.inserted
+
+
+def _stored_player_games(engine: Engine, incoming: pd.DataFrame) -> set[tuple[str, str]]:
+    if incoming.empty or "game_id" not in incoming:
+        return set()
+    game_ids = [str(v) for v in incoming["game_id"].dropna().unique()]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(PlayerGameStats.player_id, PlayerGameStats.game_id).where(
+                PlayerGameStats.game_id.in_(game_ids)
+            )
+        ).all()
+    return {(str(player_id), str(game_id)) for player_id, game_id in rows}
+
+
+def _touched(
+    clean: pd.DataFrame, stored_before: set[tuple[str, str]], table: TableReport
+) -> list[int]:
+    """Players whose stored games changed: new rows, or every player when a row was corrected.
+
+    The upsert reports how many rows it updated but not which, so a stat correction touches the
+    whole batch: invalidating a few extra cache entries is cheap, serving a stale one is not.
+    """
+    if clean.empty:
+        return []
+    if table.updated:
+        return sorted(int(v) for v in clean["player_id"].unique())
+    keys = zip(clean["player_id"].astype(str), clean["game_id"].astype(str), strict=True)
+    fresh = [key not in stored_before for key in keys]
+    return sorted(int(v) for v in clean.loc[fresh, "player_id"].unique())
+
+
+def sync_nba(
+    engine: Engine,
+    client: NBAStatsClient,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    today: dt.date | None = None,
+) -> NBASyncReport:
+    """Fetch, validate and store every game from `since` to `until` (default: through today).
+
+    The run is recorded in `ingestion_runs`; an upstream failure marks it failed and propagates
+    (UpstreamError and subclasses) so that the scheduler can alert and retry.
+    """
+    today = today or today_eastern()
+    until = until or today
+    since = since or default_since(engine, today)
+    with tracked_run(engine, RUN_KIND) as tracker:
+        report = NBASyncReport(run_id=tracker.run_id, since=since, until=until)
+        tracker.details.update({"since": since.isoformat(), "until": until.isoformat()})
+        if since <= until:
+            _sync_range(tracker, client, report)
+        report.latest_game_date = latest_game_date(engine)
+        tracker.details.update(
+            {
+                "new_players": report.new_players,
+                "team_changes": report.team_changes,
+                "games_added": report.games_added,
+            }
+        )
+    return report
+
+
+def _sync_range(tracker: RunTracker, client: NBAStatsClient, report: NBASyncReport) -> None:
+    logs = fetch_game_logs(client, report.since, report.until, tracker)
+    for malformed, name, headers in (
+        (logs.malformed_players, "player_game_stats", LEAGUE_GAME_LOG_PLAYER),
+        (logs.malformed_teams, "team_game_stats", LEAGUE_GAME_LOG_TEAM),
+    ):
+        if malformed:
+            rejected = malformed_frame(malformed, headers)
+            tracker.quarantine_rows(name, rejected)
+            tracker.add_table(
+                TableReport(
+                    table=name,
+                    rows_in=len(malformed),
+                    quarantined=len(malformed),
+                    reasons={"malformed upstream row": len(malformed)},
+                )
+            )
+    incoming = player_rows(logs.players)
+    stored_before = _stored_player_games(tracker.engine, incoming)
+    players = load_rows(tracker, incoming, schemas.PLAYER_GAME_STATS, _table(PlayerGameStats))
+    teams = load_rows(
+        tracker, team_rows(logs.teams), schemas.TEAM_GAME_STATS, _table(TeamGameStats)
+    )
+    if not teams.empty or not players.empty:
+        _upsert_derived(tracker, derive_teams(players, teams), _table(Team), "team_id")
+        report.games_added = _upsert_derived(
+            tracker, derive_games(players, teams), _table(Game), "game_id"
+        )
+    if not players.empty:
+        update_players(tracker, players, report)
+    report.player_rows_added = tracker.table("player_game_stats").inserted
+    report.team_rows_added = tracker.table("team_game_stats").inserted
+    report.quarantined = sum(t.quarantined for t in tracker.tables)
+    report.flagged = sum(t.flagged for t in tracker.tables)
+    report.players_touched = _touched(players, stored_before, tracker.table("player_game_stats"))

@@ -1,0 +1,390 @@
+"""Backtest outputs a bettor can read: CSVs, JSON, PNG charts and one self-contained HTML page.
+
+Every file says whether the lines were real sportsbook prices; a run on anything else is
+labelled SYNTHETIC in the file names' contents, chart titles and the HTML banner.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from statmusepicks.evaluation.backtest import BacktestResult  # noqa: E402
+from statmusepicks.evaluation.metrics import reliability_table  # noqa: E402
+
+BET_EXPORT_COLUMNS = [
+    "strategy",
+    "game_date",
+    "player_id",
+    "player_name",
+    "market",
+    "line",
+    "side",
+    "price",
+    "book",
+    "n_books",
+    "p_win",
+    "p_lose",
+    "market_p_side",
+    "edge",
+    "stake",
+    "actual",
+    "result",
+    "profit",
+    "clv",
+]
+SUMMARY_COLUMNS = [
+    "bets",
+    "wins",
+    "losses",
+    "pushes",
+    "voided",
+    "win_rate",
+    "staked_units",
+    "profit_units",
+    "roi",
+    "roi_ci95_low",
+    "roi_ci95_high",
+    "mean_claimed_edge",
+    "clv_mean",
+    "clv_bets",
+    "bets_for_significance",
+    "final_bankroll",
+    "max_drawdown",
+    "max_drawdown_units",
+    "sharpe_daily",
+]
+CHARTS = ("bankroll", "reliability", "roi_by_edge", "brier_by_stat")
+
+
+def label(result: BacktestResult) -> str:
+    """`real lines` or `SYNTHETIC lines`, for every title and file."""
+    return "SYNTHETIC lines" if result.config.synthetic else "real sportsbook lines"
+
+
+def summary_rows(summary: dict[str, Any]) -> pd.DataFrame:
+    """One row per strategy and per strategy x stat and strategy x book."""
+    rows = []
+    for strategy, stats in summary["strategies"].items():
+        groups = [("all", "all", stats)]
+        groups += [("stat", key, value) for key, value in stats["by_stat"].items()]
+        groups += [("book", key, value) for key, value in stats["by_book"].items()]
+        for kind, key, values in groups:
+            interval = values.get("roi_ci95") or [None, None]
+            row = {"strategy": strategy, "group": kind, "key": key}
+            row.update({column: values.get(column) for column in SUMMARY_COLUMNS})
+            row["roi_ci95_low"], row["roi_ci95_high"] = interval
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=["strategy", "group", "key", *SUMMARY_COLUMNS])
+    frame.insert(0, "synthetic", summary["synthetic"])
+    frame.insert(1, "pricer", summary["pricer"])
+    return frame
+
+
+def probability_rows(summary: dict[str, Any]) -> pd.DataFrame:
+    """Brier, log loss and ECE of each forecaster, overall and per stat, on the same props."""
+    quality = summary["probability"]
+    rows = []
+    sections = [("all", quality.get("overall"))] + list(quality.get("by_stat", {}).items())
+    for stat, scores in sections:
+        for forecaster, values in (scores or {}).items():
+            rows.append({"stat": stat, "forecaster": forecaster, **values})
+    frame = pd.DataFrame(rows, columns=["stat", "forecaster", "n", "brier", "log_loss", "ece"])
+    frame.insert(0, "synthetic", summary["synthetic"])
+    return frame
+
+
+def bankroll_chart(result: BacktestResult) -> Figure:
+    """Bankroll (units, 100 at the start) at the end of each day, one line per strategy."""
+    figure, axis = plt.subplots(figsize=(9, 4.8))
+    for strategy, curve in result.curves.groupby("strategy", sort=False):
+        dates = [result.config.start, *curve["game_date"]]
+        values = [result.config.starting_bankroll, *curve["bankroll"]]
+        axis.plot(pd.to_datetime(dates), values, label=str(strategy), linewidth=1.6)
+    axis.axhline(result.config.starting_bankroll, color="grey", linewidth=0.8, linestyle="--")
+    axis.set_ylabel("bankroll (units)")
+    axis.set_title(f"Bankroll by strategy - {result.pricer_name}, {label(result)}")
+    axis.legend(fontsize=8, ncol=3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def reliability_chart(result: BacktestResult) -> Figure:
+    """Observed over rate against forecast, model vs de-vigged market, on the same props."""
+    props = result.props
+    settled = props[props["result"].isin(["over", "under"]) & props["p_over"].notna()]
+    outcome = (settled["result"] == "over").astype(float)
+    forecasts = {
+        f"model ({result.pricer_name})": settled["p_over"]
+        / (settled["p_over"] + settled["p_under"]),
+        "market (de-vigged)": settled["market_p_over"],
+    }
+    if settled["frontend_p_over"].notna().any():
+        forecasts["frontend sigmoid"] = settled["frontend_p_over"]
+    figure, (axis, counts) = plt.subplots(
+        2, 1, figsize=(6.5, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
+    for name, forecast in forecasts.items():
+        valid = forecast.notna()
+        table = reliability_table(outcome[valid], forecast[valid])
+        filled = table[table["count"] > 0]
+        axis.plot(filled["forecast"], filled["observed"], marker="o", label=name)
+        counts.plot(filled["forecast"], filled["count"], marker=".", label=name)
+    axis.set_ylabel("observed over rate")
+    axis.set_title(f"Reliability, {len(settled)} settled props - {label(result)}")
+    axis.legend(fontsize=8)
+    counts.set_xlabel("forecast P(over)")
+    counts.set_ylabel("props")
+    counts.set_yscale("log")
+    figure.tight_layout()
+    return figure
+
+
+def roi_by_edge_chart(result: BacktestResult) -> Figure:
+    """Flat-stake ROI of the model's preferred side by bucket of the edge it claimed."""
+    buckets = [row for row in result.summary["edge_buckets"] if row["bets"]]
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    names = [row["bucket"] for row in buckets]
+    rois = [100 * row["roi"] for row in buckets]
+    bars = axis.bar(names, rois, color=["#c0392b" if roi < 0 else "#27ae60" for roi in rois])
+    for bar, row in zip(bars, buckets, strict=True):
+        axis.annotate(
+            f"n={row['bets']}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom" if bar.get_height() >= 0 else "top",
+            fontsize=8,
+        )
+    axis.axhline(0, color="black", linewidth=0.8)
+    axis.set_xlabel("claimed edge (model EV of the better side at the price taken)")
+    axis.set_ylabel("ROI (%)")
+    axis.set_title(f"ROI by claimed edge - {result.pricer_name}, {label(result)}")
+    figure.tight_layout()
+    return figure
+
+
+def brier_by_stat_chart(result: BacktestResult) -> Figure:
+    """Brier score per stat: model, de-vigged market (lower is better, 0.25 is a coin)."""
+    by_stat = result.summary["probability"]["by_stat"]
+    stats = sorted(by_stat)
+    figure, axis = plt.subplots(figsize=(8, 4.2))
+    width = 0.38
+    positions = range(len(stats))
+    for offset, forecaster in ((-width / 2, "model"), (width / 2, "market")):
+        axis.bar(
+            [p + offset for p in positions],
+            [by_stat[stat][forecaster]["brier"] for stat in stats],
+            width,
+            label=forecaster if forecaster == "market" else f"model ({result.pricer_name})",
+        )
+    axis.set_xticks(list(positions), stats)
+    lows = [by_stat[s][f]["brier"] for s in stats for f in ("model", "market")]
+    if lows:
+        axis.set_ylim(min(lows) - 0.02, max(lows) + 0.01)
+    axis.axhline(0.25, color="grey", linestyle="--", linewidth=0.8)
+    axis.set_ylabel("Brier (lower is better)")
+    axis.set_title(f"Brier by stat on the same props - {label(result)}")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def write_charts(result: BacktestResult, output_dir: Path) -> dict[str, Path]:
+    """The PNG charts of a run (charts without data are skipped)."""
+    builders = {
+        "bankroll": bankroll_chart,
+        "reliability": reliability_chart,
+        "roi_by_edge": roi_by_edge_chart,
+        "brier_by_stat": brier_by_stat_chart,
+    }
+    has_probabilities = result.summary["probability"]["overall"] is not None
+    paths = {}
+    for name, build in builders.items():
+        if name == "bankroll" and result.curves.empty:
+            continue
+        if name != "bankroll" and not has_probabilities:
+            continue
+        paths[name] = _save(build(result), output_dir / f"{name}.png")
+    return paths
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _json_ready(value.item())
+    return value
+
+
+def json_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary with NaN and infinities as null and numpy scalars as Python numbers."""
+    ready: dict[str, Any] = _json_ready(summary)
+    return ready
+
+
+def write_report(
+    result: BacktestResult, output_dir: Path, *, include_bets: bool = True
+) -> dict[str, Path]:
+    """Write bets.csv, summary.csv, probability.csv, summary.json, the PNGs and report.html."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    if include_bets:
+        bets = result.bets.reindex(columns=BET_EXPORT_COLUMNS).assign(
+            synthetic=result.config.synthetic
+        )
+        paths["bets"] = output_dir / "bets.csv"
+        bets.to_csv(paths["bets"], index=False)
+    paths["summary_csv"] = output_dir / "summary.csv"
+    summary_rows(result.summary).to_csv(paths["summary_csv"], index=False)
+    paths["probability_csv"] = output_dir / "probability.csv"
+    probability_rows(result.summary).to_csv(paths["probability_csv"], index=False)
+    paths["summary_json"] = output_dir / "summary.json"
+    paths["summary_json"].write_text(json.dumps(json_summary(result.summary), indent=2))
+    charts = write_charts(result, output_dir)
+    paths.update(charts)
+    paths["html"] = output_dir / "report.html"
+    paths["html"].write_text(render_html(result, charts))
+    return paths
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:+.2f} %"
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.{digits}f}"
+
+
+def _strategy_table(summary: dict[str, Any]) -> str:
+    head = (
+        "<tr><th>strategy</th><th>bets</th><th>win rate</th><th>ROI</th><th>95 % CI</th>"
+        "<th>units</th><th>max drawdown</th><th>Sharpe (daily)</th><th>CLV</th>"
+        "<th>bets for significance</th></tr>"
+    )
+    rows = []
+    for name, stats in summary["strategies"].items():
+        interval = stats.get("roi_ci95")
+        ci = f"{_pct(interval[0])} .. {_pct(interval[1])}" if interval else "-"
+        rows.append(
+            f"<tr><td>{html.escape(name)}</td><td>{stats['bets']:,}</td>"
+            f"<td>{_pct(stats['win_rate']) if stats['win_rate'] is not None else '-'}</td>"
+            f"<td>{_pct(stats['roi'])}</td><td>{ci}</td>"
+            f"<td>{stats['profit_units']:+.1f}</td><td>{_pct(stats.get('max_drawdown'))}</td>"
+            f"<td>{_num(stats.get('sharpe_daily'), 3)}</td><td>{_pct(stats.get('clv_mean'))}</td>"
+            f"<td>{_num(stats.get('bets_for_significance'))}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _probability_table(summary: dict[str, Any]) -> str:
+    frame = probability_rows(summary)
+    if frame.empty:
+        return "<p>No settled props were priced.</p>"
+    head = "<tr><th>stat</th><th>forecaster</th><th>props</th><th>Brier</th><th>log loss</th>"
+    head += "<th>ECE</th></tr>"
+    rows = "".join(
+        f"<tr><td>{html.escape(str(r.stat))}</td><td>{html.escape(str(r.forecaster))}</td>"
+        f"<td>{int(r.n):,}</td><td>{r.brier:.4f}</td><td>{r.log_loss:.4f}</td>"
+        f"<td>{r.ece:.4f}</td></tr>"
+        for r in frame.itertuples()
+    )
+    return f"<table>{head}{rows}</table>"
+
+
+def _image(path: Path, caption: str) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def render_html(result: BacktestResult, charts: dict[str, Path]) -> str:
+    """One HTML page with every table and chart embedded (no external files or scripts)."""
+    summary = result.summary
+    synthetic = result.config.synthetic
+    banner = (
+        '<p class="synthetic">SYNTHETIC: these lines are not real sportsbook prices; '
+        "nothing here says anything about real betting results.</p>"
+        if synthetic
+        else '<p class="real">Real sportsbook lines (The Odds API captures).</p>'
+    )
+    captions = {
+        "bankroll": "Bankroll per strategy (flat strategies stake 1 unit of 100)",
+        "reliability": "Reliability: model vs de-vigged market on the same settled props",
+        "roi_by_edge": "ROI by the edge the model claimed",
+        "brier_by_stat": "Brier by stat, model vs market",
+    }
+    images = "".join(_image(path, captions[name]) for name, path in charts.items())
+    lines = summary["lines"]
+    buckets = "".join(
+        f"<tr><td>{html.escape(row['bucket'])}</td><td>{row['bets']:,}</td>"
+        f"<td>{_pct(row['roi'])}</td><td>{_pct(row['mean_edge'])}</td></tr>"
+        for row in summary["edge_buckets"]
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>StatMusePicks backtest {summary["start"]} .. {summary["end"]} ({label(result)})</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1000px; color: #222; }}
+table {{ border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }}
+th:first-child, td:first-child {{ text-align: left; }}
+.synthetic {{ background: #fdecea; border: 2px solid #c0392b; padding: 0.6rem; font-weight: bold; }}
+.real {{ background: #eafaf1; border: 1px solid #27ae60; padding: 0.6rem; }}
+img {{ max-width: 100%; }} figure {{ margin: 1.5rem 0; }}
+.note {{ font-size: 0.85rem; color: #555; }}
+</style></head><body>
+<h1>Backtest {summary["start"]} .. {summary["end"]}</h1>
+{banner}
+<p>Pricer <b>{html.escape(summary["pricer"])}</b>, prices from <b>{html.escape(summary["book"])}</b>
+(best = line shopping across books at the same line), refit every
+{result.config.refit_days} days on data strictly before the refit date.
+{summary["days"]} game days, {summary["props"]:,} props, {summary["props_priced"]:,} priced.
+Results: {html.escape(json.dumps(summary["results"]))}.</p>
+<h2>Strategies</h2>
+{_strategy_table(summary)}
+<p class="note">ROI = profit / staked; the 95 % interval resamples whole days (bets on one day
+are correlated). Voided bets (player did not play) are refunded and not counted; pushes are
+refunded and counted. Bets for significance: bets needed at the observed mean and spread of
+returns for the edge to sit 1.96 standard errors above zero (blank when the edge is not
+positive).</p>
+<h2>Probability quality (same props for every forecaster)</h2>
+{_probability_table(summary)}
+<h2>ROI by claimed edge</h2>
+<table><tr><th>edge</th><th>props</th><th>ROI</th><th>mean claimed edge</th></tr>{buckets}</table>
+{images}
+<h2>Lines</h2>
+<p class="note">{html.escape(json.dumps(lines))}. Snapshots captured after tip-off are never
+used; quotes far from every other book at the same line (stale or mis-sided) are dropped.</p>
+<p class="note">Betting involves risk. Past results on these lines do not predict future
+results. If gambling stops being fun, call 1-800-GAMBLER.</p>
+</body></html>
+"""

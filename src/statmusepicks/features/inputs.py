@@ -1,0 +1,257 @@
+"""The prepared inputs every feature function reads: targets, histories and their timelines.
+
+`prepare_inputs` validates the two log tables at the boundary, keeps regular-season games only
+(the bundled player logs hold nothing else; team logs also hold playoffs and preseason, whose
+rotations and pace differ), and indexes each target's last game strictly before its date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.stats import STATS
+from statmusepicks.features.arenas import team_codes
+from statmusepicks.features.timeline import Timeline, day_numbers
+
+REGULAR_SEASON = "Regular Season"
+# Box-score columns modelled directly (also the outcome columns of the frame).
+BASE_COLUMNS: tuple[str, ...] = ("pts", "reb", "ast", "fg3m", "stl", "blk", "tov", "min")
+# Combos whose summed column gets the full rolling treatment (their spread is not the sum of
+# the parts' spreads). Names are the core.stats keys.
+COMBO_COLUMNS: tuple[str, ...] = ("pra", "pr", "pa", "ra")
+ROLLING_COLUMNS: tuple[str, ...] = BASE_COLUMNS + COMBO_COLUMNS
+KEY_COLUMNS: tuple[str, ...] = (
+    "player_id",
+    "player_name",
+    "game_id",
+    "game_date",
+    "season",
+    "team",
+    "opp",
+    "is_home",
+)
+PLAYER_LOG_COLUMNS: tuple[str, ...] = (
+    "player_id",
+    "player_name",
+    "game_id",
+    "game_date",
+    "season",
+    "team",
+    "opp",
+    "is_home",
+    "min",
+    "pts",
+    "reb",
+    "oreb",
+    "dreb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "pf",
+    "fgm",
+    "fga",
+    "fg3m",
+    "fg3a",
+    "ftm",
+    "fta",
+)
+TEAM_LOG_COLUMNS: tuple[str, ...] = (
+    "game_id",
+    "game_date",
+    "season",
+    "team",
+    "opp",
+    "min",
+    "pts",
+    "fgm",
+    "fga",
+    "fg3m",
+    "fta",
+    "ftm",
+    "oreb",
+    "dreb",
+    "reb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "pf",
+    "opp_pts",
+    "opp_fgm",
+    "opp_fga",
+    "opp_fg3m",
+    "opp_fta",
+    "opp_ftm",
+    "opp_oreb",
+    "opp_dreb",
+    "opp_reb",
+    "opp_ast",
+    "opp_stl",
+    "opp_blk",
+    "opp_tov",
+    "opp_pf",
+)
+TARGET_COLUMNS: tuple[str, ...] = ("player_id", "game_date", "team", "opp", "is_home")
+
+T = TypeVar("T")
+
+
+def stat_column(stat_key: str) -> str | None:
+    """The frame column holding a core.stats stat (None for stats the frame does not roll)."""
+    spec = STATS[stat_key]
+    if not spec.is_combo:
+        return spec.columns[0]
+    return spec.key if spec.key in COMBO_COLUMNS else None
+
+
+def season_of(days: np.ndarray) -> np.ndarray:
+    """NBA season label of each day: seasons start in autumn, so September opens a new one.
+
+    (The 2019-20 bubble ended in August 2020 and the 2020-21 season began in December 2020.)
+    """
+    dates = pd.to_datetime(days, unit="D")
+    start = np.where(dates.month >= 9, dates.year, dates.year - 1)
+    return np.array([f"{year}-{(year + 1) % 100:02d}" for year in start], dtype=object)
+
+
+def previous_season(seasons: pd.Series) -> pd.Series:
+    """'2025-26' -> '2024-25'."""
+    start = seasons.str.slice(0, 4).astype(int) - 1
+    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValidationError(f"{what} lack columns {missing}", details={"missing": missing})
+
+
+def _regular_season(frame: pd.DataFrame) -> pd.DataFrame:
+    if "season_type" in frame.columns:
+        return frame[frame["season_type"] == REGULAR_SEASON]
+    return frame
+
+
+@dataclass
+class FeatureInputs:
+    """Everything a feature function may read. Row i of every result belongs to target i."""
+
+    targets: pd.DataFrame
+    history: pd.DataFrame
+    players: Timeline
+    previous: np.ndarray
+    team_games: pd.DataFrame
+    teams: Timeline
+    rosters: pd.DataFrame
+    absences: pd.DataFrame | None
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """Share an intermediate (opponent ranks, a lag matrix) between feature functions."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]  # type: ignore[no-any-return]
+
+    def player_lags(self, column: str, depth: int) -> np.ndarray:
+        """The target player's last `depth` values of `column` before the target (newest first)."""
+        return self.memo(
+            f"lags:{column}:{depth}",
+            lambda: self.players.lags(self.history[column].to_numpy(float), self.previous, depth),
+        )
+
+
+def _prepare_player_logs(player_logs: pd.DataFrame) -> pd.DataFrame:
+    _require(player_logs, PLAYER_LOG_COLUMNS, "player logs")
+    logs = _regular_season(player_logs).loc[:, list(PLAYER_LOG_COLUMNS)].copy()
+    logs["day"] = day_numbers(logs["game_date"])
+    logs["is_home"] = logs["is_home"].astype(bool)
+    for column in (*BASE_COLUMNS, "oreb", "dreb", "pf", "fgm", "fga", "fg3a", "ftm", "fta"):
+        logs[column] = logs[column].astype(float)
+    for combo in COMBO_COLUMNS:
+        logs[combo] = sum(logs[part] * weight for part, weight in STATS[combo].weights)
+    logs["team_code"] = team_codes(logs["team"].to_numpy())
+    logs["opp_code"] = team_codes(logs["opp"].to_numpy())
+    logs["venue_code"] = np.where(logs["is_home"], logs["team_code"], logs["opp_code"])
+    logs = logs.drop_duplicates(["player_id", "day"], keep="last")
+    return logs.sort_values(["player_id", "day"], kind="mergesort").reset_index(drop=True)
+
+
+def _prepare_team_logs(team_logs: pd.DataFrame) -> pd.DataFrame:
+    _require(team_logs, TEAM_LOG_COLUMNS, "team logs")
+    games = _regular_season(team_logs).copy()
+    games["day"] = day_numbers(games["game_date"])
+    own = games["fga"] - games["oreb"] + games["tov"] + 0.44 * games["fta"]
+    other = games["opp_fga"] - games["opp_oreb"] + games["opp_tov"] + 0.44 * games["opp_fta"]
+    # Both teams get the same number of possessions; the mean of the two estimates is steadier.
+    games["poss"] = (own + other) / 2
+    games["team_code"] = team_codes(games["team"].to_numpy())
+    games = games.drop_duplicates(["team_code", "day"], keep="last")
+    return games.sort_values(["team_code", "day"], kind="mergesort").reset_index(drop=True)
+
+
+def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.DataFrame:
+    outcome_columns = ["game_id", "player_name", "season", *BASE_COLUMNS]
+    if targets is None:
+        frame = logs.sort_values(["day", "player_id"], kind="mergesort")
+        return frame[["player_id", "day", "team", "opp", "is_home", *outcome_columns]].reset_index(
+            drop=True
+        )
+    _require(targets, TARGET_COLUMNS, "targets")
+    frame = targets.copy().reset_index(drop=True)
+    frame["day"] = day_numbers(frame["game_date"])
+    frame["is_home"] = frame["is_home"].astype(bool)
+    frame = frame.drop(columns=[c for c in outcome_columns if c in frame.columns] + ["game_date"])
+    played = logs[["player_id", "day", *outcome_columns]]
+    frame = frame.merge(played, on=["player_id", "day"], how="left", validate="many_to_one")
+    missing_season = frame["season"].isna()
+    frame.loc[missing_season, "season"] = season_of(frame.loc[missing_season, "day"].to_numpy())
+    latest_names = logs.drop_duplicates("player_id", keep="last").set_index("player_id")
+    frame["player_name"] = frame["player_name"].fillna(
+        frame["player_id"].map(latest_names["player_name"])
+    )
+    return frame
+
+
+def prepare_inputs(
+    player_logs: pd.DataFrame,
+    team_logs: pd.DataFrame,
+    targets: pd.DataFrame | None = None,
+    absences: pd.DataFrame | None = None,
+) -> FeatureInputs:
+    """Validate and index the logs for `targets` (every logged player-game when None)."""
+    logs = _prepare_player_logs(player_logs)
+    frame = _prepare_targets(targets, logs)
+    frame["team_code"] = team_codes(frame["team"].to_numpy())
+    frame["opp_code"] = team_codes(frame["opp"].to_numpy())
+    target_players = frame["player_id"].unique()
+    history = logs if targets is None else logs[logs["player_id"].isin(target_players)]
+    history = history.reset_index(drop=True)
+    players = Timeline.from_sorted(history["player_id"].to_numpy(), history["day"].to_numpy())
+    previous = players.previous(frame["player_id"].to_numpy(), frame["day"].to_numpy())
+    team_games = _prepare_team_logs(team_logs)
+    teams = Timeline.from_sorted(team_games["team_code"].to_numpy(), team_games["day"].to_numpy())
+    target_team_seasons = frame[["team", "season"]].drop_duplicates()
+    rosters = logs.merge(target_team_seasons, on=["team", "season"], how="inner")
+    if absences is not None:
+        _require(absences, ("player_id", "team", "game_date"), "absences")
+        absences = absences.assign(day=day_numbers(absences["game_date"]))
+    return FeatureInputs(
+        targets=frame,
+        history=history,
+        players=players,
+        previous=previous,
+        team_games=team_games,
+        teams=teams,
+        rosters=rosters,
+        absences=absences,
+    )

@@ -1,0 +1,32 @@
+"""The one list of feature functions. A new feature is one function here and one line below.
+
+Each function takes the prepared `FeatureInputs` and returns one row per target (same order)
+whose columns all start with `f_`; each reads only games strictly before the target's date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from statmusepicks.features import advanced, context, opponent, rolling
+from statmusepicks.features.inputs import FeatureInputs
+
+FeatureFunction = Callable[[FeatureInputs], pd.DataFrame]
+
+FEATURES: list[FeatureFunction] = [
+    rolling.recent_form,
+    rolling.season_averages,
+    rolling.per36_rates,
+    rolling.line_hit_rates,
+    context.schedule,
+    context.travel,
+    context.calendar,
+    opponent.team_ratings,
+    opponent.allowed_last10,
+    opponent.player_vs_opponent,
+    opponent.defence_splits,
+    advanced.efficiency,
+    advanced.teammates_out,
+]

@@ -1,0 +1,133 @@
+"""Recent form, season averages, per-36 rates and hit rates of the player's own box scores.
+
+Every window counts the player's regular-season games strictly before the target date, across
+season boundaries (the last 10 games in early November include last April's). Season-to-date
+numbers reset each season; the previous season is the season immediately before the target's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from statmusepicks.core.stats import resolve_stat
+from statmusepicks.features.inputs import (
+    ROLLING_COLUMNS,
+    FeatureInputs,
+    previous_season,
+    stat_column,
+)
+from statmusepicks.features.timeline import (
+    window_count,
+    window_max,
+    window_mean,
+    window_median,
+    window_min,
+    window_slope,
+    window_std,
+    window_sum,
+    window_weighted_mean,
+)
+
+EMA_ALPHA = 0.3
+# The EMA is truncated at 20 games: the 21st game back would carry 0.7**20 = 0.08 % of the weight.
+FORM_DEPTH = 20
+EMA_WEIGHTS = (1 - EMA_ALPHA) ** np.arange(FORM_DEPTH)
+# Linearly weighted average over 10 games: the latest game weighs 10, the tenth back weighs 1.
+WMA_WEIGHTS = np.arange(10, 0, -1, dtype=float)
+HIT_RATE_WINDOWS = (5, 10, 20)
+PER36_COLUMNS = tuple(column for column in ROLLING_COLUMNS if column != "min")
+
+
+def form_summary(lags: np.ndarray) -> dict[str, np.ndarray]:
+    """Window statistics of a lag matrix (newest game first), as used by features and context."""
+    last10 = lags[:, :10]
+    sma3, sma10 = window_mean(lags[:, :3]), window_mean(last10)
+    return {
+        "sma3": sma3,
+        "sma5": window_mean(lags[:, :5]),
+        "sma10": sma10,
+        "ema": window_weighted_mean(lags, EMA_WEIGHTS),
+        "wma10": window_weighted_mean(last10, WMA_WEIGHTS),
+        "std10": window_std(last10),
+        "min10": window_min(last10),
+        "max10": window_max(last10),
+        "med10": window_median(last10),
+        "slope10": window_slope(last10),
+        "momentum": sma3 - sma10,
+    }
+
+
+def hit_rates(lags: np.ndarray, line: np.ndarray) -> dict[str, np.ndarray]:
+    """Share of the last 5/10/20 games strictly over `line` (NaN without games or line)."""
+    rates = {}
+    for window in HIT_RATE_WINDOWS:
+        recent = lags[:, :window]
+        over = np.where(np.isnan(recent), np.nan, (recent > line[:, None]).astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = window_sum(over) / window_count(recent)
+        rates[f"l{window}"] = np.where(np.isnan(line), np.nan, rate)
+    return rates
+
+
+def recent_form(inputs: FeatureInputs) -> pd.DataFrame:
+    """SMA 3/5/10, EMA 0.3, WMA 10, std/min/max/median/slope over 10 and momentum, per stat."""
+    columns: dict[str, np.ndarray] = {}
+    for column in ROLLING_COLUMNS:
+        summary = form_summary(inputs.player_lags(column, FORM_DEPTH))
+        columns.update({f"f_{column}_{name}": values for name, values in summary.items()})
+    return pd.DataFrame(columns)
+
+
+def season_averages(inputs: FeatureInputs) -> pd.DataFrame:
+    """Season-to-date average and games played, and the previous season's average, per stat."""
+    history, targets = inputs.history, inputs.targets
+    running = history.groupby(["player_id", "season"], sort=False)[list(ROLLING_COLUMNS)].cumsum()
+    games = history.groupby(["player_id", "season"], sort=False).cumcount() + 1
+    previous = inputs.previous
+    last_season = inputs.players.label(history["season"].to_numpy(), previous)
+    same_season = last_season == targets["season"].to_numpy()
+    played = np.where(same_season, inputs.players.state(games.to_numpy(), inputs.previous), 0.0)
+    columns: dict[str, np.ndarray] = {"f_games_season": played}
+    for column in ROLLING_COLUMNS:
+        total = inputs.players.state(running[column].to_numpy(), inputs.previous)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns[f"f_{column}_season"] = np.where(played > 0, total / played, np.nan)
+
+    seasons = history.groupby(["player_id", "season"], sort=False)[list(ROLLING_COLUMNS)].mean()
+    seasons["games"] = history.groupby(["player_id", "season"], sort=False).size()
+    lookup = pd.MultiIndex.from_arrays([targets["player_id"], previous_season(targets["season"])])
+    last = seasons.reindex(lookup)
+    columns["f_games_prev_season"] = last["games"].fillna(0).to_numpy(float)
+    for column in ROLLING_COLUMNS:
+        columns[f"f_{column}_prev_season"] = last[column].to_numpy(float)
+    return pd.DataFrame(columns)
+
+
+def per36_rates(inputs: FeatureInputs) -> pd.DataFrame:
+    """Per-36-minute rate of each stat over the last 10 games (ratio of sums)."""
+    minutes = window_sum(inputs.player_lags("min", FORM_DEPTH)[:, :10])
+    columns = {}
+    for column in PER36_COLUMNS:
+        total = window_sum(inputs.player_lags(column, FORM_DEPTH)[:, :10])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns[f"f_{column}_per36"] = np.where(minutes > 0, 36 * total / minutes, np.nan)
+    return pd.DataFrame(columns)
+
+
+def line_hit_rates(inputs: FeatureInputs) -> pd.DataFrame:
+    """Hit rates over 5/10/20 games for targets that carry a `stat` and a `line` (serving)."""
+    targets = inputs.targets
+    if "line" not in targets.columns or "stat" not in targets.columns:
+        return pd.DataFrame(index=targets.index)
+    line = pd.to_numeric(targets["line"], errors="coerce").to_numpy(float)
+    result = {f"f_hit_rate_l{window}": np.full(len(targets), np.nan) for window in HIT_RATE_WINDOWS}
+    for stat, rows in targets.groupby("stat", sort=True).indices.items():
+        column = stat_column(resolve_stat(str(stat)).key)
+        if column is None or column not in inputs.history.columns:
+            continue
+        lags = inputs.player_lags(column, FORM_DEPTH)[rows]
+        for window, rate in hit_rates(lags, line[rows]).items():
+            result[f"f_hit_rate_{window}"][rows] = rate
+    return pd.DataFrame(result)
+

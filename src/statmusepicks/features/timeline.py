@@ -1,0 +1,165 @@
+"""As-of lookups and window reductions shared by every feature.
+
+A `Timeline` holds the games of many entities (players, teams, player-opponent pairs) sorted by
+entity then date. For each target it finds the entity's last game strictly before the target date,
+and gathers the values of the games before that one into a lag matrix (column 0 = most recent
+game). Each target's numbers depend only on its own row of that matrix and are reduced column by
+column in a fixed order, so computing one player or all players gives bit-identical results: the
+training/serving parity test relies on this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Days since 1970 fit in 17 bits until the year 2328; the entity id takes the remaining bits.
+_DAY_BITS = 17
+
+
+def day_numbers(dates: pd.Series | pd.Index) -> np.ndarray:
+    """Calendar dates (date objects, strings or timestamps) as integer days since 1970-01-01."""
+    values = pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[D]")
+    return values.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Games sorted by (entity, day); `position` counts earlier games of the same entity."""
+
+    entity: np.ndarray
+    day: np.ndarray
+    position: np.ndarray
+
+    @classmethod
+    def from_sorted(cls, entity: np.ndarray, day: np.ndarray) -> Timeline:
+        """A timeline over arrays already sorted by entity then day."""
+        entity = np.asarray(entity, dtype=np.int64)
+        day = np.asarray(day, dtype=np.int64)
+        starts = np.r_[True, entity[1:] != entity[:-1]] if len(entity) else np.array([], bool)
+        index = np.arange(len(entity))
+        group_start = np.maximum.accumulate(np.where(starts, index, 0)) if len(entity) else index
+        return cls(entity, day, index - group_start)
+
+    @property
+    def keys(self) -> np.ndarray:
+        return (self.entity << _DAY_BITS) + self.day
+
+    def previous(self, entity: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Index of each target's last game strictly before `day` (-1 when there is none)."""
+        entity = np.asarray(entity, dtype=np.int64)
+        targets = (entity << _DAY_BITS) + np.asarray(day, dtype=np.int64)
+        index = np.searchsorted(self.keys, targets, side="left") - 1
+        found = index >= 0
+        found[found] = self.entity[index[found]] == entity[found]
+        return np.where(found, index, -1)
+
+    def count_before(self, entity: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """How many games each target's entity played strictly before `day`."""
+        previous = self.previous(entity, day)
+        return np.where(previous >= 0, self.position[np.maximum(previous, 0)] + 1, 0)
+
+    def lags(self, values: np.ndarray, previous: np.ndarray, depth: int) -> np.ndarray:
+        """The `depth` most recent values up to `previous` (newest first, NaN when too few)."""
+        if not len(self.entity):
+            return np.full((len(previous), depth), np.nan)
+        lag = np.arange(depth)
+        rows = previous[:, None] - lag[None, :]
+        valid = (previous[:, None] >= 0) & (
+            self.position[np.maximum(previous, 0)][:, None] >= lag[None, :]
+        )
+        gathered = np.asarray(values, dtype=float)[np.maximum(rows, 0)]
+        return np.where(valid, gathered, np.nan)
+
+    def state(self, values: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Per-game running values (e.g. cumulative sums) as of each target's previous game."""
+        values = np.asarray(values, dtype=float)
+        if not len(values):
+            return np.full(len(previous), np.nan)
+        return np.where(previous >= 0, values[np.maximum(previous, 0)], np.nan)
+
+    def label(self, labels: np.ndarray, previous: np.ndarray, missing: object = None) -> np.ndarray:
+        """Non-numeric per-game values (season labels, venues) as of each target's previous game."""
+        out = np.full(len(previous), missing, dtype=object)
+        found = previous >= 0
+        out[found] = np.asarray(labels, dtype=object)[previous[found]]
+        return out
+
+
+def window_count(lags: np.ndarray) -> np.ndarray:
+    """Number of games present in each window."""
+    return (~np.isnan(lags)).sum(axis=1).astype(float)
+
+
+def window_sum(lags: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Sum over each window (NaN counted as 0), accumulated column by column."""
+    total = np.zeros(lags.shape[0])
+    for column in range(lags.shape[1]):
+        values = lags[:, column] if weights is None else lags[:, column] * weights[column]
+        total += np.where(np.isnan(values), 0.0, values)
+    return total
+
+
+def window_mean(lags: np.ndarray) -> np.ndarray:
+    """Mean over the games present (NaN for an empty window)."""
+    count = window_count(lags)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, window_sum(lags) / count, np.nan)
+
+
+def window_weighted_mean(lags: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean over the games present, weights renormalised over those games."""
+    present = np.where(np.isnan(lags), np.nan, 1.0)
+    norm = window_sum(present, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, window_sum(lags, weights) / norm, np.nan)
+
+
+def window_std(lags: np.ndarray) -> np.ndarray:
+    """Sample standard deviation (ddof 1; NaN with fewer than two games)."""
+    count = window_count(lags)
+    mean = window_mean(lags)
+    squared = window_sum((lags - mean[:, None]) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 1, np.sqrt(squared / (count - 1)), np.nan)
+
+
+def window_slope(lags: np.ndarray) -> np.ndarray:
+    """Least-squares slope per game over the window (positive = rising; NaN under two games)."""
+    depth = lags.shape[1]
+    # Column k is k games ago, so its time coordinate is -k.
+    time = -np.arange(depth, dtype=float)
+    present = ~np.isnan(lags)
+    count = present.sum(axis=1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        time_mean = window_sum(np.where(present, time[None, :], np.nan)) / count
+        value_mean = window_mean(lags)
+        centred_time = np.where(present, time[None, :] - time_mean[:, None], np.nan)
+        covariance = window_sum(centred_time * (lags - value_mean[:, None]))
+        variance = window_sum(centred_time**2)
+        return np.where(count > 1, covariance / variance, np.nan)
+
+
+def window_min(lags: np.ndarray) -> np.ndarray:
+    return _all_nan_safe(np.fmin.reduce, lags)
+
+
+def window_max(lags: np.ndarray) -> np.ndarray:
+    return _all_nan_safe(np.fmax.reduce, lags)
+
+
+def window_median(lags: np.ndarray) -> np.ndarray:
+    """Median of the games present (NaN for an empty window)."""
+    ordered = np.sort(lags, axis=1)  # NaN sorts last
+    count = window_count(lags).astype(int)
+    rows = np.arange(len(lags))
+    low = ordered[rows, np.maximum((count - 1) // 2, 0)]
+    high = ordered[rows, np.maximum(count // 2, 0)]
+    return np.where(count > 0, (low + high) / 2, np.nan)
+
+
+def _all_nan_safe(reduce: object, lags: np.ndarray) -> np.ndarray:
+    result = reduce(lags, axis=1) if lags.shape[0] else np.zeros(0)  # type: ignore[operator]
+    return np.asarray(result, dtype=float)

@@ -1,0 +1,99 @@
+"""What a trained model is on disk: a `StatModel`, everything serving needs for one stat/scope.
+
+A global bundle holds the mean estimator, the feature list, the spread model, the stat's
+isotonic calibrator and market-stacking weights (both fitted on validation-period lines) and the
+residual correlations between base stats used to price combos. A player bundle holds one shrunk
+estimator per eligible player and leans on the global bundle for the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+
+from statmusepicks.models.distributions import SpreadModel
+from statmusepicks.models.estimators import as_matrix, contributions
+from statmusepicks.models.market import StackWeights
+
+FloatArray = npt.NDArray[np.float64]
+MODEL_PREFIX = "smp"
+SCOPES = ("player", "global", "season_average")
+
+
+def model_name(stat: str, scope: str) -> str:
+    """The registry name of a stat's model at a scope, e.g. `smp-points-global`."""
+    return f"{MODEL_PREFIX}-{stat}-{scope}"
+
+
+@dataclass
+class PlayerModel:
+    """One player's estimator and how much it is trusted against the global model."""
+
+    estimator: Any
+    variant: str
+    shrinkage: float
+    games: int
+    valid_mae: float
+    global_valid_mae: float
+
+
+@dataclass
+class StatModel:
+    """A trained stat model at one scope ('global' or 'player'), ready to serve."""
+
+    stat: str
+    scope: str
+    variant: str
+    features: list[str]
+    spread: SpreadModel
+    estimator: Any = None
+    players: dict[int, PlayerModel] = field(default_factory=dict)
+    calibrator: IsotonicRegression | None = None
+    stack: StackWeights | None = None
+    residual_correlation: dict[str, dict[str, float]] = field(default_factory=dict)
+    trained_through: str = ""
+    dataset_version: str = ""
+    selected_features: dict[str, list[str]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    version: str = "unregistered"
+
+    @property
+    def name(self) -> str:
+        """Registry name."""
+        return model_name(self.stat, self.scope)
+
+    @property
+    def label(self) -> str:
+        """`name:version`, the `model_version` serving reports."""
+        return f"{self.name}:{self.version}"
+
+    def predict_mean(self, frame: pd.DataFrame) -> FloatArray:
+        """Predicted means of a global model (never below zero: counts)."""
+        X = as_matrix(frame, self.features)
+        return np.maximum(np.asarray(self.estimator.predict(X), float), 0.0)
+
+    def contributions(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """Per-row feature effects on the global mean, if the estimator has them."""
+        return contributions(self.estimator, as_matrix(frame, self.features))
+
+    def save(self, path: Path) -> Path:
+        """Pickle the bundle (joblib) to `path`, creating folders."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, path, compress=3)
+        return path
+
+    @staticmethod
+    def load(path: Path) -> StatModel:
+        """A bundle written by `save`."""
+        loaded = joblib.load(path)
+        if not isinstance(loaded, StatModel):
+            raise TypeError(f"{path} does not hold a StatModel")
+        return loaded

@@ -1,0 +1,266 @@
+"""Point estimators of a stat's mean: XGBoost, ElasticNet, RandomForest and two ensembles.
+
+Every estimator follows scikit-learn's contract (parameters in `__init__`, learned state in
+attributes ending with `_`), so they clone, pickle and compose. `contributions` explains one
+prediction with the model's own attribution, which serving shows as "what moved this number".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import optimize
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import ElasticNet, Ridge
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from xgboost import DMatrix, XGBRegressor
+
+KINDS = ("xgboost", "elasticnet", "random_forest")
+# The brief's starting weights; `WeightedEnsemble.fit_weights` then moves them on validation.
+START_WEIGHTS = {"xgboost": 0.4, "elasticnet": 0.4, "random_forest": 0.2}
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _defaults(kind: str, size: str, quick: bool) -> dict[str, Any]:
+    """Hyper-parameters by model size: 'global' (100k+ rows) or 'player' (50-800 rows)."""
+    if kind == "xgboost":
+        if size == "player":
+            return {
+                "n_estimators": 60,
+                "max_depth": 2,
+                "learning_rate": 0.08,
+                "min_child_weight": 8,
+                "subsample": 0.8,
+                "reg_lambda": 10.0,
+            }
+        return {
+            "n_estimators": 150 if quick else 400,
+            "max_depth": 5,
+            "learning_rate": 0.08 if quick else 0.04,
+            "min_child_weight": 50,
+            "subsample": 0.8,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 5.0,
+        }
+    if kind == "elasticnet":
+        return {"alpha": 0.3 if size == "player" else 0.01, "l1_ratio": 0.5}
+    if kind == "random_forest":
+        if size == "player":
+            return {"n_estimators": 40, "max_depth": 5, "min_samples_leaf": 8, "max_features": 0.4}
+        return {
+            "n_estimators": 30 if quick else 60,
+            "max_depth": 12,
+            "min_samples_leaf": 60,
+            "max_features": 0.4,
+            "max_samples": 0.25,
+        }
+    raise ValueError(f"unknown estimator kind {kind!r}; use one of {KINDS}")
+
+
+def make_estimator(
+    kind: str,
+    *,
+    size: str = "global",
+    quick: bool = False,
+    params: dict[str, Any] | None = None,
+    random_state: int = 0,
+    n_jobs: int = 1,
+) -> Any:
+    """A fresh, unfitted estimator of `kind` ('xgboost', 'elasticnet', 'random_forest')."""
+    settings = {**_defaults(kind, size, quick), **(params or {})}
+    if kind == "xgboost":
+        return XGBRegressor(
+            tree_method="hist", random_state=random_state, n_jobs=n_jobs, **settings
+        )
+    imputer = SimpleImputer(strategy="median", keep_empty_features=True)
+    if kind == "elasticnet":
+        return Pipeline(
+            [
+                ("impute", imputer),
+                ("scale", StandardScaler()),
+                ("model", ElasticNet(max_iter=5000, random_state=random_state, **settings)),
+            ]
+        )
+    return Pipeline(
+        [
+            ("impute", imputer),
+            ("model", RandomForestRegressor(random_state=random_state, n_jobs=n_jobs, **settings)),
+        ]
+    )
+
+
+class WeightedEnsemble(RegressorMixin, BaseEstimator):
+    """A weighted vote of member regressors; weights live on the simplex.
+
+    `fit` fits the members with the weights given (or takes them as fitted with `prefit`);
+    `fit_weights` then chooses the weights that minimise squared error on held-out
+    (validation) rows, starting from the given ones.
+    """
+
+    def __init__(
+        self,
+        members: dict[str, Any] | None = None,
+        weights: dict[str, float] | None = None,
+        prefit: bool = False,
+    ) -> None:
+        self.members = members
+        self.weights = weights
+        self.prefit = prefit
+
+    def fit(self, X: pd.DataFrame, y: npt.ArrayLike) -> WeightedEnsemble:
+        members = self.members or {}
+        self.members_ = (
+            dict(members)
+            if self.prefit
+            else {name: clone(model).fit(X, y) for name, model in members.items()}
+        )
+        raw = self.weights or {name: START_WEIGHTS.get(name, 1.0) for name in members}
+        total = sum(raw.get(name, 0.0) for name in members) or 1.0
+        self.weights_ = {name: raw.get(name, 0.0) / total for name in members}
+        return self
+
+    def member_predictions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """One column of predictions per member."""
+        return pd.DataFrame({name: m.predict(X) for name, m in self.members_.items()})
+
+    def fit_weights(self, X: pd.DataFrame, y: npt.ArrayLike) -> WeightedEnsemble:
+        """Simplex weights minimising squared error on these (held-out) rows."""
+        preds = self.member_predictions(X).to_numpy(float)
+        target = np.asarray(y, float)
+        names = list(self.members_)
+        start = np.array([self.weights_[n] for n in names])
+
+        def loss(w: FloatArray) -> float:
+            return float(np.mean((preds @ w - target) ** 2))
+
+        result = optimize.minimize(
+            loss,
+            start,
+            method="SLSQP",
+            bounds=[(0.0, 1.0)] * len(names),
+            constraints=({"type": "eq", "fun": lambda w: float(np.sum(w) - 1.0)},),
+        )
+        weights = np.clip(result.x, 0.0, 1.0)
+        weights = weights / weights.sum()
+        self.weights_ = {n: float(w) for n, w in zip(names, weights, strict=True)}
+        self.weights = dict(self.weights_)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> FloatArray:
+        preds = self.member_predictions(X)
+        return np.asarray(sum(preds[n] * w for n, w in self.weights_.items()), float)
+
+
+def make_weighted_ensemble(
+    kinds: tuple[str, ...], *, size: str = "global", quick: bool = False, n_jobs: int = 1
+) -> WeightedEnsemble:
+    """An unfitted weighted vote over fresh members of these kinds."""
+    members = {k: make_estimator(k, size=size, quick=quick, n_jobs=n_jobs) for k in kinds}
+    return WeightedEnsemble(members, {k: START_WEIGHTS[k] for k in kinds})
+
+
+class StackingEnsemble(RegressorMixin, BaseEstimator):
+    """Ridge over out-of-fold member predictions.
+
+    The folds are contiguous blocks of the (time-ordered) rows, never shuffled. With
+    `prefit=True` the members are taken as already fitted on all rows (selection fits them
+    once for every variant), and only the out-of-fold copies and the Ridge are fitted.
+    """
+
+    def __init__(
+        self, members: dict[str, Any] | None = None, folds: int = 3, prefit: bool = False
+    ) -> None:
+        self.members = members
+        self.folds = folds
+        self.prefit = prefit
+
+    def fit(self, X: pd.DataFrame, y: npt.ArrayLike) -> StackingEnsemble:
+        members = self.members or {}
+        target = np.asarray(y, float)
+        oof = np.zeros((len(target), len(members)))
+        for train_idx, test_idx in KFold(n_splits=self.folds, shuffle=False).split(X):
+            for j, model in enumerate(members.values()):
+                fitted = clone(model).fit(X.iloc[train_idx], target[train_idx])
+                oof[test_idx, j] = fitted.predict(X.iloc[test_idx])
+        self.members_ = (
+            dict(members)
+            if self.prefit
+            else {name: clone(m).fit(X, target) for name, m in members.items()}
+        )
+        self.final_ = Ridge(alpha=1.0).fit(oof, target)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> FloatArray:
+        preds = np.column_stack([m.predict(X) for m in self.members_.values()])
+        return np.asarray(self.final_.predict(preds), float)
+
+
+def make_variant(
+    variant: str,
+    kinds: tuple[str, ...],
+    *,
+    size: str = "global",
+    quick: bool = False,
+    n_jobs: int = 1,
+) -> Any:
+    """Build any variant by name: a member kind, 'ensemble' or 'stacking'."""
+    if variant == "ensemble":
+        return make_weighted_ensemble(kinds, size=size, quick=quick, n_jobs=n_jobs)
+    if variant == "stacking":
+        members = {k: make_estimator(k, size=size, quick=quick, n_jobs=n_jobs) for k in kinds}
+        return StackingEnsemble(members)
+    return make_estimator(variant, size=size, quick=quick, n_jobs=n_jobs)
+
+
+def as_matrix(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """The float feature matrix in the model's column order (missing columns become NaN)."""
+    return frame.reindex(columns=features).astype(float)
+
+
+def contributions(estimator: Any, X: pd.DataFrame) -> pd.DataFrame | None:
+    """Each feature's additive effect on each prediction, or None if the model has none.
+
+    XGBoost: exact tree SHAP values (`pred_contribs`). ElasticNet: coefficient times the
+    standardised value (the effect relative to an average training row). Ensembles: the
+    members' contributions weighted as in the vote, renormalised over members that have them
+    (RandomForest has no built-in attribution).
+    """
+    if isinstance(estimator, XGBRegressor):
+        raw = estimator.get_booster().predict(DMatrix(X), pred_contribs=True)
+        return pd.DataFrame(raw[:, :-1], columns=X.columns, index=X.index)
+    if isinstance(estimator, Pipeline) and isinstance(estimator[-1], ElasticNet):
+        scaled = estimator[:-1].transform(X)
+        return pd.DataFrame(scaled * estimator[-1].coef_, columns=X.columns, index=X.index)
+    if isinstance(estimator, WeightedEnsemble):
+        parts = [
+            (w, contributions(estimator.members_[n], X)) for n, w in estimator.weights_.items()
+        ]
+        covered = [(w, c) for w, c in parts if c is not None and w > 0]
+        total = sum(w for w, _ in covered)
+        return _weighted_sum([(w / total, c) for w, c in covered]) if total else None
+    if isinstance(estimator, StackingEnsemble):
+        coefs = estimator.final_.coef_
+        parts = [
+            (float(c), contributions(m, X))
+            for c, m in zip(coefs, estimator.members_.values(), strict=True)
+        ]
+        return _weighted_sum([(w, c) for w, c in parts if c is not None])
+    return None
+
+
+def _weighted_sum(parts: list[tuple[float, pd.DataFrame | None]]) -> pd.DataFrame | None:
+    frames = [(w, c) for w, c in parts if c is not None]
+    if not frames:
+        return None
+    result = frames[0][1] * frames[0][0]
+    for w, c in frames[1:]:
+        result = result + c * w
+    return result
