@@ -10,13 +10,14 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from statmusepicks import __version__
 from statmusepicks.api.errors import install_error_handlers
-from statmusepicks.api.routes import health
+from statmusepicks.api.routes import backtests, health
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.services.container import Container, build_container
 
 # Every router of the service; a new route module is one line here.
 ROUTERS: list[APIRouter] = [
     health.router,
+    backtests.router,
 ]
 
 

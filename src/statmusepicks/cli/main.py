@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from statmusepicks.cli import data, db, serve
+from statmusepicks.cli import backtest, data, db, serve
 from statmusepicks.core.logging import configure_logging
 from statmusepicks.core.settings import get_settings
 
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
+app.command("backtest")(backtest.backtest)
 
 
 @app.callback()

@@ -37,11 +37,11 @@ _TEAM_TOTALS = (
 )
 
 
-def _pie_events(box: pd.DataFrame, prefix: str = "") -> pd.Series:
+def _pie_events(box: pd.DataFrame | dict[str, np.ndarray], prefix: str = "") -> pd.Series:
     """NBA.com PIE numerator: the player's (or a team's) positive minus negative box events."""
 
     def col(name: str) -> pd.Series:
-        return box[f"{prefix}{name}"]
+        return pd.Series(np.asarray(box[f"{prefix}{name}"], float))
 
     return (
         col("pts")
@@ -61,14 +61,16 @@ def _pie_events(box: pd.DataFrame, prefix: str = "") -> pd.Series:
 
 def _per_game_parts(inputs: FeatureInputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Numerator and denominator of each rate for every game in the player history."""
-    history = inputs.history
-    team = inputs.team_games[["game_id", "team"]].copy()
-    for column in _TEAM_TOTALS:
-        team[f"team_{column}"] = inputs.team_games[column].astype(float)
+    history, teams = inputs.history, inputs.teams
+    row = teams.timeline.locate(history["team_code"].to_numpy(), history["day"].to_numpy())
+    found = row >= 0
+    box: dict[str, np.ndarray] = {}
     opp_columns = ("pts", "fgm", "fga", "fta", "ftm", "oreb", "dreb", "ast", "stl", "blk", "tov")
-    for column in (*opp_columns, "pf"):
-        team[f"other_{column}"] = inputs.team_games[f"opp_{column}"].astype(float)
-    box = history[["game_id", "team"]].merge(team, on=["game_id", "team"], how="left")
+    for name, column in [(f"team_{c}", c) for c in _TEAM_TOTALS] + [
+        (f"other_{c}", f"opp_{c}") for c in (*opp_columns, "pf")
+    ]:
+        values = teams.games[column].to_numpy(float)
+        box[name] = np.where(found, values[np.maximum(row, 0)], np.nan) if len(values) else row * np.nan
     plays = history["fga"] + 0.44 * history["fta"] + history["tov"]
     team_plays = box["team_fga"] + 0.44 * box["team_fta"] + box["team_tov"]
     game_events = _pie_events(box, "team_") + _pie_events(box, "other_")

@@ -122,9 +122,12 @@ def season_of(days: np.ndarray) -> np.ndarray:
 
 
 def previous_season(seasons: pd.Series) -> pd.Series:
-    """'2025-26' -> '2024-25'."""
-    start = seasons.str.slice(0, 4).astype(int) - 1
-    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
+    """'2025-26' -> '2024-25' (NaN stays NaN)."""
+    labels = {}
+    for label in seasons.dropna().unique():
+        start = int(str(label)[:4]) - 1
+        labels[label] = f"{start}-{(start + 1) % 100:02d}"
+    return seasons.map(labels)
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -147,8 +150,7 @@ class FeatureInputs:
     history: pd.DataFrame
     players: Timeline
     previous: np.ndarray
-    team_games: pd.DataFrame
-    teams: Timeline
+    teams: TeamGames
     rosters: pd.DataFrame
     absences: pd.DataFrame | None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -186,7 +188,23 @@ def _prepare_player_logs(player_logs: pd.DataFrame) -> pd.DataFrame:
     return logs.sort_values(["player_id", "day"], kind="mergesort").reset_index(drop=True)
 
 
-def _prepare_team_logs(team_logs: pd.DataFrame) -> pd.DataFrame:
+@dataclass
+class TeamGames:
+    """Regular-season team games indexed once: serving reuses one instance across requests.
+
+    `ranks` caches the league's defensive ranks by day (they depend on team games only).
+    """
+
+    games: pd.DataFrame
+    timeline: Timeline
+    running: pd.DataFrame
+    team_seasons: pd.DataFrame
+    league_seasons: pd.DataFrame
+    ranks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+
+def prepare_team_logs(team_logs: pd.DataFrame) -> TeamGames:
+    """Validate team logs, add estimated possessions and season-to-date running sums."""
     _require(team_logs, TEAM_LOG_COLUMNS, "team logs")
     games = _regular_season(team_logs).copy()
     games["day"] = day_numbers(games["game_date"])
@@ -196,7 +214,23 @@ def _prepare_team_logs(team_logs: pd.DataFrame) -> pd.DataFrame:
     games["poss"] = (own + other) / 2
     games["team_code"] = team_codes(games["team"].to_numpy())
     games = games.drop_duplicates(["team_code", "day"], keep="last")
-    return games.sort_values(["team_code", "day"], kind="mergesort").reset_index(drop=True)
+    games = games.sort_values(["team_code", "day"], kind="mergesort").reset_index(drop=True)
+    keys = [games["team_code"], games["season"]]
+    sums = ["opp_pts", "poss", "min"]
+    running = games[sums].groupby(keys, sort=False).cumsum()
+    running["games"] = games.groupby(keys, sort=False).cumcount() + 1
+    team_seasons = games.groupby(["team_code", "season"])[sums].sum()
+    league_seasons = games.groupby("season")[sums].sum()
+    for table in (team_seasons, league_seasons):
+        table["drtg"] = 100 * table["opp_pts"] / table["poss"]
+        table["pace"] = 48 * table["poss"] / (table["min"] / 5)
+    return TeamGames(
+        games=games,
+        timeline=Timeline.from_sorted(games["team_code"].to_numpy(), games["day"].to_numpy()),
+        running=running,
+        team_seasons=team_seasons,
+        league_seasons=league_seasons,
+    )
 
 
 def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.DataFrame:
@@ -224,7 +258,7 @@ def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.Dat
 
 def prepare_inputs(
     player_logs: pd.DataFrame,
-    team_logs: pd.DataFrame,
+    team_logs: pd.DataFrame | TeamGames,
     targets: pd.DataFrame | None = None,
     absences: pd.DataFrame | None = None,
 ) -> FeatureInputs:
@@ -238,8 +272,7 @@ def prepare_inputs(
     history = history.reset_index(drop=True)
     players = Timeline.from_sorted(history["player_id"].to_numpy(), history["day"].to_numpy())
     previous = players.previous(frame["player_id"].to_numpy(), frame["day"].to_numpy())
-    team_games = _prepare_team_logs(team_logs)
-    teams = Timeline.from_sorted(team_games["team_code"].to_numpy(), team_games["day"].to_numpy())
+    teams = team_logs if isinstance(team_logs, TeamGames) else prepare_team_logs(team_logs)
     target_team_seasons = frame[["team", "season"]].drop_duplicates()
     rosters = logs.merge(target_team_seasons, on=["team", "season"], how="inner")
     if absences is not None:
@@ -250,7 +283,6 @@ def prepare_inputs(
         history=history,
         players=players,
         previous=previous,
-        team_games=team_games,
         teams=teams,
         rosters=rosters,
         absences=absences,

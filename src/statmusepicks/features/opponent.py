@@ -12,8 +12,14 @@ import numpy as np
 import pandas as pd
 
 from statmusepicks.features.arenas import TEAMS
-from statmusepicks.features.inputs import BASE_COLUMNS, FeatureInputs, previous_season
-from statmusepicks.features.timeline import Timeline, window_mean
+from statmusepicks.features.inputs import (
+    BASE_COLUMNS,
+    FeatureInputs,
+    TeamGames,
+    previous_season,
+    season_of,
+)
+from statmusepicks.features.timeline import Timeline, window_count, window_mean
 
 PRIOR_GAMES = 10
 # Team defensive ratings keep about half their distance from the league mean from one season to
@@ -24,54 +30,28 @@ ALLOWED_COLUMNS = ("pts", "reb", "ast", "fg3m", "stl", "blk", "tov")
 ALLOWED_WINDOW = 10
 MATCHUP_WINDOW = 10
 SPLIT_WINDOW = 20
+# How much of a rating is this season's evidence (the context API reports it by name).
 RATING_SOURCES = ("none", "previous_season", "blended", "season")
 
 
-def _running(inputs: FeatureInputs) -> pd.DataFrame:
-    def compute() -> pd.DataFrame:
-        games = inputs.team_games
-        keys = [games["team_code"], games["season"]]
-        running = games[["opp_pts", "pts", "poss", "min"]].groupby(keys, sort=False).cumsum()
-        running["games"] = games.groupby(keys, sort=False).cumcount() + 1
-        return running
-
-    return inputs.memo("team_running", compute)
-
-
-def _priors(inputs: FeatureInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-        games = inputs.team_games
-        sums = ["opp_pts", "poss", "min"]
-        team = games.groupby(["team_code", "season"])[sums].sum()
-        league = games.groupby("season")[sums].sum()
-        for table in (team, league):
-            table["drtg"] = 100 * table["opp_pts"] / table["poss"]
-            table["pace"] = 48 * table["poss"] / (table["min"] / 5)
-        return team, league
-
-    return inputs.memo("team_priors", compute)
-
-
 def ratings_as_of(
-    inputs: FeatureInputs, team_code: np.ndarray, day: np.ndarray, season: np.ndarray
+    teams: TeamGames, team_code: np.ndarray, day: np.ndarray, season: np.ndarray
 ) -> pd.DataFrame:
-    """Shrunk defensive rating, pace, this-season games and source of each team as of `day`."""
-    games, teams = inputs.team_games, inputs.teams
-    previous = teams.previous(team_code, day)
-    running = _running(inputs)
-    same = teams.label(games["season"].to_numpy(), previous) == season
-    played = np.where(same, teams.state(running["games"].to_numpy(), previous), 0.0)
-    team_prior, league_prior = _priors(inputs)
+    """Shrunk defensive rating, pace, this-season games and source code of teams as of `day`."""
+    timeline, running = teams.timeline, teams.running
+    previous = timeline.previous(team_code, day)
+    same = timeline.label(teams.games["season"].to_numpy(), previous) == season
+    played = np.where(same, timeline.state(running["games"].to_numpy(), previous), 0.0)
     last = previous_season(pd.Series(season, dtype=object))
-    team_last = team_prior.reindex(pd.MultiIndex.from_arrays([team_code, last]))
-    league_last = league_prior.reindex(last)
+    team_last = teams.team_seasons.reindex(pd.MultiIndex.from_arrays([team_code, last]))
+    league_last = teams.league_seasons.reindex(last)
     result: dict[str, np.ndarray] = {"games": played}
-    for name, numerator, scale in (("drtg", "opp_pts", 100.0), ("pace", "poss", 48.0)):
-        denominator = "poss" if name == "drtg" else "min"
-        total_num = teams.state(running[numerator].to_numpy(), previous)
-        total_den = teams.state(running[denominator].to_numpy(), previous)
-        if name == "pace":
-            total_den = total_den / 5
+    for name, numerator, denominator, scale in (
+        ("drtg", "opp_pts", "poss", 100.0),
+        ("pace", "poss", "min", 48.0 * 5),
+    ):
+        total_num = timeline.state(running[numerator].to_numpy(), previous)
+        total_den = timeline.state(running[denominator].to_numpy(), previous)
         with np.errstate(invalid="ignore", divide="ignore"):
             this_season = np.where(played > 0, scale * total_num / total_den, np.nan)
         league = league_last[name].to_numpy(float)
@@ -89,46 +69,42 @@ def ratings_as_of(
     return pd.DataFrame(result)
 
 
-def _rank_table(inputs: FeatureInputs) -> pd.Series:
-    """Defensive rank (1 = fewest points allowed per 100) of every team on each needed day."""
+def defence_ranks(teams: TeamGames, days: np.ndarray) -> np.ndarray:
+    """Defensive rank (1 = fewest points allowed per 100) of all 30 teams on each day.
 
-    def compute() -> pd.Series:
-        days = pd.concat(
-            [
-                inputs.targets[["day", "season"]],
-                inputs.history[["day", "season"]],
-            ]
-        ).drop_duplicates("day", ignore_index=True)
-        grid = days.loc[days.index.repeat(len(TEAMS))].reset_index(drop=True)
-        grid["team_code"] = np.tile(np.arange(len(TEAMS)), len(days))
-        ratings = ratings_as_of(
-            inputs,
-            grid["team_code"].to_numpy(),
-            grid["day"].to_numpy(),
-            grid["season"].to_numpy(),
+    Returns an array (len(days), 30). Ranks depend on team games only, so they are cached on the
+    TeamGames instance and shared by every request of a serving process.
+    """
+    missing = np.setdiff1d(np.unique(days), np.fromiter(teams.ranks, np.int64, len(teams.ranks)))
+    if len(missing):
+        grid_day = np.repeat(missing, len(TEAMS))
+        grid_team = np.tile(np.arange(len(TEAMS)), len(missing))
+        ratings = ratings_as_of(teams, grid_team, grid_day, season_of(grid_day))
+        ranks = (
+            ratings["drtg"].groupby(grid_day).rank(method="min").to_numpy().reshape(-1, len(TEAMS))
         )
-        grid["rank"] = ratings["drtg"].groupby(grid["day"]).rank(method="min").to_numpy()
-        return grid.set_index(["day", "team_code"])["rank"]
-
-    return inputs.memo("defence_ranks", compute)
+        teams.ranks.update(zip(missing.tolist(), ranks, strict=True))
+    return np.array([teams.ranks[day] for day in np.asarray(days).tolist()]).reshape(-1, len(TEAMS))
 
 
-def _rank_of(inputs: FeatureInputs, day: np.ndarray, team_code: np.ndarray) -> np.ndarray:
-    ranks = _rank_table(inputs)
-    return ranks.reindex(pd.MultiIndex.from_arrays([day, team_code])).to_numpy(float)
+def _rank_of(teams: TeamGames, day: np.ndarray, team_code: np.ndarray) -> np.ndarray:
+    ranks = defence_ranks(teams, day)
+    known = team_code < len(TEAMS)
+    picked = ranks[np.arange(len(day)), np.minimum(team_code, len(TEAMS) - 1)]
+    return np.where(known, picked, np.nan)
 
 
 def team_ratings(inputs: FeatureInputs) -> pd.DataFrame:
     """Opponent defensive rating, pace and defensive rank; the player's own team's pace."""
     targets = inputs.targets
     day, season = targets["day"].to_numpy(), targets["season"].to_numpy()
-    opponent = ratings_as_of(inputs, targets["opp_code"].to_numpy(), day, season)
-    own = ratings_as_of(inputs, targets["team_code"].to_numpy(), day, season)
+    opponent = ratings_as_of(inputs.teams, targets["opp_code"].to_numpy(), day, season)
+    own = ratings_as_of(inputs.teams, targets["team_code"].to_numpy(), day, season)
     return pd.DataFrame(
         {
             "f_opp_drtg": opponent["drtg"].to_numpy(),
             "f_opp_pace": opponent["pace"].to_numpy(),
-            "f_opp_def_rank": _rank_of(inputs, day, targets["opp_code"].to_numpy()),
+            "f_opp_def_rank": _rank_of(inputs.teams, day, targets["opp_code"].to_numpy()),
             "f_opp_rating_games": opponent["games"].to_numpy(),
             "f_team_pace": own["pace"].to_numpy(),
         }
@@ -137,23 +113,25 @@ def team_ratings(inputs: FeatureInputs) -> pd.DataFrame:
 
 def allowed_last10(inputs: FeatureInputs) -> pd.DataFrame:
     """What the opponent's opponents made per game over its last 10 games, per stat."""
-    targets = inputs.targets
-    previous = inputs.teams.previous(targets["opp_code"].to_numpy(), targets["day"].to_numpy())
+    targets, teams = inputs.targets, inputs.teams
+    previous = teams.timeline.previous(targets["opp_code"].to_numpy(), targets["day"].to_numpy())
     columns = {}
     for column in ALLOWED_COLUMNS:
-        values = inputs.team_games[f"opp_{column}"].to_numpy(float)
-        lags = inputs.teams.lags(values, previous, ALLOWED_WINDOW)
+        values = teams.games[f"opp_{column}"].to_numpy(float)
+        lags = teams.timeline.lags(values, previous, ALLOWED_WINDOW)
         columns[f"f_opp_allowed_{column}"] = window_mean(lags)
     return pd.DataFrame(columns)
 
 
 def _grouped_history(
-    inputs: FeatureInputs, name: str, group: np.ndarray
+    inputs: FeatureInputs, name: str, group: np.ndarray, keep: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, Timeline]:
     """The player history re-sorted by (player_id * 64 + group, day) with its timeline."""
 
     def compute() -> tuple[pd.DataFrame, Timeline]:
         history = inputs.history.assign(entity=inputs.history["player_id"].to_numpy() * 64 + group)
+        if keep is not None:
+            history = history[keep]
         history = history.sort_values(["entity", "day"], kind="mergesort").reset_index(drop=True)
         timeline = Timeline.from_sorted(history["entity"].to_numpy(), history["day"].to_numpy())
         return history, timeline
@@ -187,16 +165,38 @@ def player_vs_opponent(inputs: FeatureInputs) -> pd.DataFrame:
 def defence_splits(inputs: FeatureInputs) -> pd.DataFrame:
     """The player's averages over his last 20 games against top-10 and bottom-10 defences.
 
-    A game's tier is the opponent's defensive rank on that game's date, so the split itself uses
-    nothing from later games.
+    Only games of the target's season and the one before count (older games describe another
+    player), and a game's tier is the opponent's rank on that game's date, so the split itself
+    uses nothing from later games.
     """
-    rank = _rank_of(inputs, inputs.history["day"].to_numpy(), inputs.history["opp_code"].to_numpy())
+    history, targets = inputs.history, inputs.targets
+    oldest = previous_season(targets["season"]).min() if len(targets) else None
+    recent = (history["season"] >= oldest).to_numpy() if oldest else np.zeros(len(history), bool)
+    rank = np.full(len(history), np.nan)
+    rank[recent] = _rank_of(
+        inputs.teams,
+        history["day"].to_numpy()[recent],
+        history["opp_code"].to_numpy()[recent],
+    )
     tier = np.where(rank <= TOP_TIER, 1, np.where(rank >= BOTTOM_TIER, 2, 0))
-    history, timeline = _grouped_history(inputs, "defence_tiers", tier)
-    targets = inputs.targets
+    grouped, timeline = _grouped_history(inputs, "defence_tiers", tier, keep=recent & (tier > 0))
+    day = targets["day"].to_numpy()
+    season_start = _season_start_day(previous_season(targets["season"]))
     columns: dict[str, np.ndarray] = {}
     for code, label in ((1, "top10"), (2, "bottom10")):
         entity = targets["player_id"].to_numpy() * 64 + code
-        means = _group_means(history, timeline, entity, targets["day"].to_numpy(), SPLIT_WINDOW)
-        columns.update({f"f_vs_{label}_{name}": values for name, values in means.items()})
+        previous = timeline.previous(entity, day)
+        game_days = timeline.lags(timeline.day, previous, SPLIT_WINDOW)
+        in_range = game_days >= season_start[:, None]
+        for column in BASE_COLUMNS:
+            lags = timeline.lags(grouped[column].to_numpy(float), previous, SPLIT_WINDOW)
+            columns[f"f_vs_{label}_{column}"] = window_mean(np.where(in_range, lags, np.nan))
+        columns[f"f_vs_{label}_games"] = window_count(np.where(in_range, game_days, np.nan))
     return pd.DataFrame(columns)
+
+
+def _season_start_day(seasons: pd.Series) -> np.ndarray:
+    """Day number of 1 September of each season's first year (seasons never start earlier)."""
+    years = seasons.str.slice(0, 4).astype(int).to_numpy()
+    starts = pd.to_datetime({"year": years, "month": 9, "day": 1})  # type: ignore[arg-type]
+    return starts.to_numpy(dtype="datetime64[D]").astype(np.int64)

@@ -56,6 +56,15 @@ class Timeline:
         found[found] = self.entity[index[found]] == entity[found]
         return np.where(found, index, -1)
 
+    def locate(self, entity: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Index of the entity's game on exactly `day` (-1 when it has none)."""
+        entity = np.asarray(entity, dtype=np.int64)
+        targets = (entity << _DAY_BITS) + np.asarray(day, dtype=np.int64)
+        keys = self.keys
+        index = np.minimum(np.searchsorted(keys, targets, side="left"), max(len(keys) - 1, 0))
+        found = (index < len(keys)) & (keys[index] == targets) if len(keys) else index < 0
+        return np.where(found, index, -1)
+
     def count_before(self, entity: np.ndarray, day: np.ndarray) -> np.ndarray:
         """How many games each target's entity played strictly before `day`."""
         previous = self.previous(entity, day)

@@ -1,8 +1,9 @@
 """What a trained model is on disk: a `StatModel`, everything serving needs for one stat/scope.
 
-A global bundle holds the mean estimator, the feature list, the spread model, the stat's
-isotonic calibrator and market-stacking weights (both fitted on validation-period lines) and the
-residual correlations between base stats used to price combos. A player bundle holds one shrunk
+A global bundle holds the mean estimator, the feature list, the spread model, the isotonic
+calibrators and market-stacking weights of its stat and of the combos led by it (pra, pr, pa
+and fantasy ride with points; all fitted on validation-period lines) and the residual
+correlations between base stats used to price combos. A player bundle holds one shrunk
 estimator per eligible player and leans on the global bundle for the rest.
 """
 
@@ -55,8 +56,8 @@ class StatModel:
     spread: SpreadModel
     estimator: Any = None
     players: dict[int, PlayerModel] = field(default_factory=dict)
-    calibrator: IsotonicRegression | None = None
-    stack: StackWeights | None = None
+    calibrators: dict[str, IsotonicRegression] = field(default_factory=dict)
+    stacks: dict[str, StackWeights] = field(default_factory=dict)
     residual_correlation: dict[str, dict[str, float]] = field(default_factory=dict)
     trained_through: str = ""
     dataset_version: str = ""

@@ -85,10 +85,8 @@ class Predictor:
                 predictor.player_models[model.stat] = model
                 continue
             predictor.global_models[model.stat] = model
-            if model.calibrator is not None:
-                predictor.calibrators.calibrators[model.stat] = model.calibrator
-            if model.stack is not None:
-                predictor.stacker.weights[model.stat] = model.stack
+            predictor.calibrators.calibrators.update(model.calibrators)
+            predictor.stacker.weights.update(model.stacks)
             if model.residual_correlation and model.trained_through >= newest:
                 newest = model.trained_through
                 predictor.correlation = pd.DataFrame(model.residual_correlation)

@@ -57,12 +57,12 @@ def american_to_probability(price: pd.Series) -> pd.Series:
 
 def event_rows(event: dict[str, Any], fetched_at: dt.datetime) -> pd.DataFrame:
     """One event's outcomes as `prop_lines` rows (values as sent; the validator judges them)."""
-    commence = pd.to_datetime(event.get("commence_time"), utc=True, errors="coerce")
-    game_date = commence.tz_convert(EASTERN).date() if pd.notna(commence) else None
+    commence = _utc(event.get("commence_time"))
+    game_date = commence.tz_convert(EASTERN).date() if commence is not None else None
     base = {
         "season": season_for_date(game_date) if game_date else None,
         "game_date": game_date,
-        "commence_time": commence if pd.notna(commence) else None,
+        "commence_time": commence,
         "event_id": event.get("id"),
         "home_team": team_code(str(event.get("home_team", ""))) or event.get("home_team"),
         "away_team": team_code(str(event.get("away_team", ""))) or event.get("away_team"),
@@ -103,19 +103,15 @@ def event_rows(event: dict[str, Any], fetched_at: dt.datetime) -> pd.DataFrame:
 
 def with_ladder_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """`is_main_line` (the rung whose prices are closest to even) and `n_book_lines`."""
-    group = ["event_id", "player_name", "market", "bookmaker", "captured_at"]
-    keys = frame[group].astype(str)
+    keys = frame[["event_id", "player_name", "market", "bookmaker", "captured_at"]].astype(str)
     distance = (
         american_to_probability(frame["over_price"]) - american_to_probability(frame["under_price"])
     ).abs()
-    distance = distance.fillna(np.inf)
-    best = distance.groupby([keys[c] for c in group]).transform("min")
-    first_best = (distance == best) & ~frame.assign(_d=distance == best)[group + ["_d"]].astype(
-        str
-    ).duplicated()
+    closest_first = distance.fillna(np.inf).sort_values(kind="stable").index
+    is_main = ~keys.loc[closest_first].duplicated()
     return frame.assign(
-        is_main_line=first_best,
-        n_book_lines=keys.groupby([keys[c] for c in group]).transform("size"),
+        is_main_line=is_main.reindex(frame.index),
+        n_book_lines=keys.groupby(list(keys.columns))["event_id"].transform("size"),
     )
 
 
@@ -161,7 +157,14 @@ def sync_odds(
 
 
 def _starts_soon(event: dict[str, Any], now: dt.datetime) -> bool:
-    commence = pd.to_datetime(event.get("commence_time"), utc=True, errors="coerce")
-    if pd.isna(commence):
+    commence = _utc(event.get("commence_time"))
+    if commence is None:
         return False
     return bool(now - dt.timedelta(hours=3) <= commence.to_pydatetime() <= now + HORIZON)
+
+
+def _utc(value: Any) -> pd.Timestamp | None:
+    if not isinstance(value, str):
+        return None
+    parsed = pd.to_datetime(value, utc=True, errors="coerce")
+    return None if pd.isna(parsed) else pd.Timestamp(parsed)
