@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from statmusepicks import __version__
 from statmusepicks.api.errors import install_error_handlers
-from statmusepicks.api.routes import backtests, health
+from statmusepicks.api.routes import backtests, context, health
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.services.container import Container, build_container
 
@@ -18,6 +18,7 @@ from statmusepicks.services.container import Container, build_container
 ROUTERS: list[APIRouter] = [
     health.router,
     backtests.router,
+    context.router,
 ]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from statmusepicks.cli import backtest, data, db, serve
+from statmusepicks.cli import backtest, data, db, ingest, injuries, lines, serve, worker
+from statmusepicks.cli import evaluate, models, train
 from statmusepicks.core.logging import configure_logging
 from statmusepicks.core.settings import get_settings
 
@@ -20,6 +21,13 @@ app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
 app.command("serve")(serve.serve)
 app.command("backtest")(backtest.backtest)
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(lines.app, name="lines")
+app.add_typer(injuries.app, name="injuries")
+app.command("worker")(worker.worker)
+app.command("train")(train.train)
+app.add_typer(models.app, name="models")
+app.command("evaluate")(evaluate.evaluate)
 
 
 @app.callback()

@@ -399,6 +399,8 @@ def _checked_prices(answer: pd.DataFrame, props: pd.DataFrame) -> pd.DataFrame:
 
 def _grouped(placed: pd.DataFrame, column: str, config: BacktestConfig) -> dict[str, Any]:
     """The bet summary per stat or per book (no bankroll curve: groups share one bankroll)."""
+    if placed.empty:
+        return {}
     return {
         str(key): summarize_bets(
             group,

@@ -95,12 +95,13 @@ def bootstrap_roi(
     placed: pd.DataFrame, *, samples: int, seed: int, level: float = 0.95
 ) -> tuple[float, float] | None:
     """Percentile interval for ROI, resampling whole days (bets on one day are correlated)."""
-    if placed.empty or placed["stake"].sum() <= 0:
+    stake = placed["stake"].to_numpy(dtype=float)
+    if len(stake) == 0 or stake.sum() <= 0:
         return None
-    by_day = placed.groupby("game_date")[["profit", "stake"]].sum()
-    units = by_day if len(by_day) > 1 else placed[["profit", "stake"]]
-    profit = units["profit"].to_numpy(dtype=float)
-    stake = units["stake"].to_numpy(dtype=float)
+    profit = placed["profit"].to_numpy(dtype=float)
+    _, day = np.unique(placed["game_date"].astype(str).to_numpy(), return_inverse=True)
+    if day.max() > 0:
+        profit, stake = np.bincount(day, profit), np.bincount(day, stake)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(profit), size=(samples, len(profit)))
     staked = stake[picks].sum(axis=1)
@@ -126,6 +127,19 @@ def bets_for_significance(unit_returns: pd.Series) -> int | None:
     return math.ceil((Z_95 * spread / mean) ** 2)
 
 
+SUMMARY_INPUTS = (
+    "game_date",
+    "side",
+    "result",
+    "stake",
+    "profit",
+    "unit_profit",
+    "edge",
+    "market_p_side",
+    "clv",
+)
+
+
 def summarize_bets(
     placed: pd.DataFrame,
     curve: pd.DataFrame | None,
@@ -135,21 +149,27 @@ def summarize_bets(
     starting_bankroll: float = 100.0,
 ) -> dict[str, Any]:
     """Bets, record, ROI with its bootstrap 95 % interval, units, CLV, Sharpe and drawdown."""
-    void = placed["result"] == "void" if not placed.empty else pd.Series(dtype=bool)
-    live = placed[~void] if not placed.empty else placed
-    wins = int((live["side"] == live["result"]).sum()) if not live.empty else 0
-    pushes = int((live["result"] == "push").sum()) if not live.empty else 0
+    placed = placed.reindex(columns=list(SUMMARY_INPUTS))
+    result = placed["result"].to_numpy(dtype=object)
+    live = placed[result != "void"]
+    outcome = live["result"].to_numpy(dtype=object)
+    stake = live["stake"].to_numpy(dtype=float)
+    wins = int(np.sum(live["side"].to_numpy(dtype=object) == outcome))
+    pushes = int(np.sum(outcome == "push"))
     losses = len(live) - wins - pushes
-    staked = float(live["stake"].sum()) if not live.empty else 0.0
-    profit = float(live["profit"].sum()) if not live.empty else 0.0
-    interval = bootstrap_roi(live, samples=samples, seed=seed) if not live.empty else None
-    unit_returns = (
-        live["unit_profit"][live["stake"] > 0] if not live.empty else pd.Series(dtype=float)
-    )
-    clv = live["clv"].dropna() if not live.empty else pd.Series(dtype=float)
+    staked = float(stake.sum())
+    profit = float(live["profit"].to_numpy(dtype=float).sum())
+    interval = bootstrap_roi(live, samples=samples, seed=seed)
+    clv = live["clv"].to_numpy(dtype=float)
+    clv = clv[np.isfinite(clv)]
+
+    def mean_of(column: str) -> float | None:
+        values = live[column].to_numpy(dtype=float)
+        return float(values.mean()) if len(values) else None
+
     summary: dict[str, Any] = {
         "bets": len(live),
-        "voided": int(void.sum()),
+        "voided": int(np.sum(result == "void")),
         "wins": wins,
         "losses": losses,
         "pushes": pushes,
@@ -158,11 +178,11 @@ def summarize_bets(
         "profit_units": profit,
         "roi": profit / staked if staked > 0 else None,
         "roi_ci95": list(interval) if interval else None,
-        "mean_claimed_edge": float(live["edge"].mean()) if not live.empty else None,
-        "mean_market_p_side": float(live["market_p_side"].mean()) if not live.empty else None,
+        "mean_claimed_edge": mean_of("edge"),
+        "mean_market_p_side": mean_of("market_p_side"),
         "clv_mean": float(clv.mean()) if len(clv) else None,
         "clv_bets": len(clv),
-        "bets_for_significance": bets_for_significance(unit_returns),
+        "bets_for_significance": bets_for_significance(live["unit_profit"][stake > 0]),
     }
     if curve is not None:
         summary.update(_curve_stats(curve, starting_bankroll))

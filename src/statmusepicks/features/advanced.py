@@ -19,29 +19,18 @@ ROTATION_WINDOW = 15
 ROTATION_MIN_GAMES = 3
 ROTATION_MIN_MINUTES = 20.0
 _PLAYER_BITS = 21
-_TEAM_TOTALS = (
-    "pts",
-    "fgm",
-    "fga",
-    "fta",
-    "ftm",
-    "oreb",
-    "dreb",
-    "ast",
-    "stl",
-    "blk",
-    "tov",
-    "pf",
-    "min",
-    "poss",
-)
+_OPPONENT_TOTALS = ("pts", "fgm", "fga", "fta", "ftm", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf")
+_TEAM_TOTALS = (*_OPPONENT_TOTALS, "min", "poss")
 
 
-def _pie_events(box: pd.DataFrame | dict[str, np.ndarray], prefix: str = "") -> pd.Series:
+Columns = dict[str, np.ndarray]
+
+
+def _pie_events(box: Columns, prefix: str = "") -> np.ndarray:
     """NBA.com PIE numerator: the player's (or a team's) positive minus negative box events."""
 
-    def col(name: str) -> pd.Series:
-        return pd.Series(np.asarray(box[f"{prefix}{name}"], float))
+    def col(name: str) -> np.ndarray:
+        return box[f"{prefix}{name}"]
 
     return (
         col("pts")
@@ -59,51 +48,56 @@ def _pie_events(box: pd.DataFrame | dict[str, np.ndarray], prefix: str = "") -> 
     )
 
 
-def _per_game_parts(inputs: FeatureInputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Numerator and denominator of each rate for every game in the player history."""
+def _team_box(inputs: FeatureInputs) -> Columns:
+    """Team and opponent totals of each history game (NaN where the team game is missing)."""
     history, teams = inputs.history, inputs.teams
     row = teams.timeline.locate(history["team_code"].to_numpy(), history["day"].to_numpy())
     found = row >= 0
-    box: dict[str, np.ndarray] = {}
-    opp_columns = ("pts", "fgm", "fga", "fta", "ftm", "oreb", "dreb", "ast", "stl", "blk", "tov")
-    for name, column in [(f"team_{c}", c) for c in _TEAM_TOTALS] + [
-        (f"other_{c}", f"opp_{c}") for c in (*opp_columns, "pf")
-    ]:
+    box: Columns = {}
+    pairs = [(f"team_{c}", c) for c in _TEAM_TOTALS]
+    pairs += [(f"other_{c}", f"opp_{c}") for c in _OPPONENT_TOTALS]
+    for name, column in pairs:
         values = teams.games[column].to_numpy(float)
-        box[name] = np.where(found, values[np.maximum(row, 0)], np.nan) if len(values) else row * np.nan
-    plays = history["fga"] + 0.44 * history["fta"] + history["tov"]
+        picked = values[np.maximum(row, 0)] if len(values) else np.zeros(len(row))
+        box[name] = np.where(found, picked, np.nan)
+    return box
+
+
+def _per_game_parts(inputs: FeatureInputs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Numerator and denominator of each rate for every game in the player history."""
+    player: Columns = {
+        column: inputs.history[column].to_numpy(float)
+        for column in (*_OPPONENT_TOTALS, "fg3m", "min")
+    }
+    box = _team_box(inputs)
+    plays = player["fga"] + 0.44 * player["fta"] + player["tov"]
     team_plays = box["team_fga"] + 0.44 * box["team_fta"] + box["team_tov"]
-    game_events = _pie_events(box, "team_") + _pie_events(box, "other_")
     game_score = (
-        history["pts"]
-        + 0.4 * history["fgm"]
-        - 0.7 * history["fga"]
-        - 0.4 * (history["fta"] - history["ftm"])
-        + 0.7 * history["oreb"]
-        + 0.3 * history["dreb"]
-        + history["stl"]
-        + 0.7 * history["ast"]
-        + 0.7 * history["blk"]
-        - 0.4 * history["pf"]
-        - history["tov"]
+        player["pts"]
+        + 0.4 * player["fgm"]
+        - 0.7 * player["fga"]
+        - 0.4 * (player["fta"] - player["ftm"])
+        + 0.7 * player["oreb"]
+        + 0.3 * player["dreb"]
+        + player["stl"]
+        + 0.7 * player["ast"]
+        + 0.7 * player["blk"]
+        - 0.4 * player["pf"]
+        - player["tov"]
     )
-    team_drtg = 100 * box["other_pts"] / box["team_poss"]
-    ones = np.ones(len(history))
-
-    def arrays(numerator: pd.Series, denominator: pd.Series | np.ndarray) -> tuple:
-        return np.asarray(numerator, float), np.asarray(denominator, float)
-
+    with np.errstate(invalid="ignore", divide="ignore"):
+        team_drtg = 100 * box["other_pts"] / box["team_poss"]
     return {
-        "ts_pct": arrays(history["pts"], 2 * (history["fga"] + 0.44 * history["fta"])),
-        "efg_pct": arrays(history["fgm"] + 0.5 * history["fg3m"], history["fga"]),
+        "ts_pct": (player["pts"], 2 * (player["fga"] + 0.44 * player["fta"])),
+        "efg_pct": (player["fgm"] + 0.5 * player["fg3m"], player["fga"]),
         # USG% = 100 * plays * (team minutes / 5) / (minutes * team plays), Basketball-Reference.
-        "usg_pct": arrays(100 * plays * box["team_min"] / 5, history["min"] * team_plays),
-        "game_score": arrays(game_score, ones),
-        "pie": arrays(_pie_events(history), game_events),
+        "usg_pct": (100 * plays * box["team_min"] / 5, player["min"] * team_plays),
+        "game_score": (game_score, np.ones(len(game_score))),
+        "pie": (_pie_events(player), _pie_events(box, "team_") + _pie_events(box, "other_")),
         # Points per 100 plays the player finished (FGA + 0.44 FTA + TOV).
-        "ortg": arrays(100 * history["pts"], plays),
+        "ortg": (100 * player["pts"], plays),
         # The team's points allowed per 100 possessions, weighted by the player's minutes.
-        "drtg": arrays(history["min"] * team_drtg, history["min"]),
+        "drtg": (player["min"] * team_drtg, player["min"]),
     }
 
 
@@ -121,9 +115,14 @@ def efficiency(inputs: FeatureInputs) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _slot(year: np.ndarray, team_code: np.ndarray, number: np.ndarray) -> np.ndarray:
-    """One integer per (season, team, team-game number within the season)."""
-    return (year.astype(np.int64) * 64 + team_code) * 256 + number.astype(np.int64)
+def _slot(entity: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """One integer per (season and team, team-game number within that season)."""
+    return entity.astype(np.int64) * 256 + number.astype(np.int64)
+
+
+def _team_season(seasons: pd.Series, teams: np.ndarray) -> np.ndarray:
+    years = seasons.str.slice(0, 4).astype(int).to_numpy(np.int64)
+    return years * 64 + teams
 
 
 def teammates_out(inputs: FeatureInputs) -> pd.DataFrame:
@@ -132,87 +131,73 @@ def teammates_out(inputs: FeatureInputs) -> pd.DataFrame:
     For a logged game the absentees are rotation players without a box score line; for an
     upcoming game they are the rotation players listed in `absences` (the injuries table).
     """
-    targets = inputs.targets
-    empty = pd.DataFrame(
-        np.zeros((len(targets), 3)),
-        columns=["f_teammates_out", "f_teammates_out_min", "f_teammates_out_plays"],
-    )
-    rosters = inputs.rosters
+    targets, rosters = inputs.targets, inputs.rosters
+    names = ["f_teammates_out", "f_teammates_out_min", "f_teammates_out_plays"]
     if rosters.empty or targets.empty:
-        return empty
-    rosters = rosters.sort_values(["team", "season", "day", "player_id"], kind="mergesort")
-    team_days = rosters[["team", "season", "day"]].drop_duplicates().reset_index(drop=True)
-    team_days["number"] = team_days.groupby(["team", "season"], sort=False).cumcount() + 1
-    rosters = rosters.merge(team_days, on=["team", "season", "day"], how="left")
-    year = rosters["season"].str.slice(0, 4).astype(int).to_numpy()
-    code = team_codes(rosters["team"].to_numpy())
-    number = rosters["number"].to_numpy()
+        return pd.DataFrame(np.zeros((len(targets), 3)), columns=names)
+    entity = _team_season(rosters["season"], rosters["team_code"].to_numpy())
+    day = rosters["day"].to_numpy(np.int64)
     player = rosters["player_id"].to_numpy(np.int64)
-    played_keys = (_slot(year, code, number) << _PLAYER_BITS) + player
+    order = np.lexsort((player, day, entity))
+    entity, day, player = entity[order], day[order], player[order]
+    minutes = rosters["min"].to_numpy(float)[order]
+    plays = (rosters["fga"] + 0.44 * rosters["fta"] + rosters["tov"]).to_numpy(float)[order]
 
-    # Slot of each target: its logged team game, or the next one for an upcoming game.
-    target_year = targets["season"].str.slice(0, 4).astype(int).to_numpy()
-    located = targets[["team", "season", "day"]].merge(
-        team_days, on=["team", "season", "day"], how="left"
+    # Number each team's games within the season; a target gets its game's number, or the next
+    # number when the game is not logged yet.
+    new_game = np.r_[True, (entity[1:] != entity[:-1]) | (day[1:] != day[:-1])]
+    calendar = Timeline.from_sorted(entity[new_game], day[new_game])
+    number = calendar.position[np.cumsum(new_game) - 1] + 1
+    played_keys = (_slot(entity, number) << _PLAYER_BITS) + player
+    target_entity = _team_season(targets["season"], targets["team_code"].to_numpy())
+    target_day = targets["day"].to_numpy(np.int64)
+    located = calendar.locate(target_entity, target_day)
+    logged = located >= 0
+    target_number = np.where(
+        logged,
+        calendar.position[np.maximum(located, 0)] + 1,
+        calendar.count_before(target_entity, target_day) + 1,
     )
-    logged = located["number"].notna().to_numpy()
-    days_year = team_days["season"].str.slice(0, 4).astype(int).to_numpy()
-    days_entity = days_year * 64 + team_codes(team_days["team"].to_numpy())
-    order = np.lexsort((team_days["day"].to_numpy(), days_entity))
-    calendar = Timeline.from_sorted(days_entity[order], team_days["day"].to_numpy()[order])
-    target_entity = target_year * 64 + targets["team_code"].to_numpy()
-    upcoming_number = calendar.count_before(target_entity, targets["day"].to_numpy()) + 1
-    target_number = np.where(logged, located["number"].fillna(0).to_numpy(), upcoming_number)
-    target_slot = _slot(target_year, targets["team_code"].to_numpy(), target_number)
+    target_slot = _slot(target_entity, target_number)
 
     # Each appearance counts toward the rotation of the team's next ROTATION_WINDOW games.
-    ahead = np.arange(1, ROTATION_WINDOW + 1)
-    source = np.repeat(np.arange(len(rosters)), ROTATION_WINDOW)
-    window_slot = _slot(year[source], code[source], number[source] + np.tile(ahead, len(rosters)))
-    needed = np.isin(window_slot, np.unique(target_slot))
+    source = np.repeat(np.arange(len(entity)), ROTATION_WINDOW)
+    ahead = np.tile(np.arange(1, ROTATION_WINDOW + 1), len(entity))
+    window_slot = _slot(entity[source], number[source] + ahead)
+    needed = np.isin(window_slot, target_slot)
     source, window_slot = source[needed], window_slot[needed]
-    plays = (rosters["fga"] + 0.44 * rosters["fta"] + rosters["tov"]).to_numpy(float)
-    appearances = pd.DataFrame(
-        {
-            "slot": window_slot,
-            "player_id": player[source],
-            "min": rosters["min"].to_numpy(float)[source],
-            "plays": plays[source],
-        }
-    )
-    rotation = appearances.groupby(["slot", "player_id"], sort=True).agg(
-        games=("min", "size"), min=("min", "mean"), plays=("plays", "mean")
-    )
-    rotation = rotation[
-        (rotation["games"] >= ROTATION_MIN_GAMES) & (rotation["min"] >= ROTATION_MIN_MINUTES)
-    ].reset_index()
-    rotation_keys = (rotation["slot"].to_numpy() << _PLAYER_BITS) + rotation["player_id"].to_numpy()
-    missing = rotation[~np.isin(rotation_keys, played_keys)]
-    by_slot = missing.groupby("slot").agg(
-        out=("player_id", "size"), min=("min", "sum"), plays=("plays", "sum")
-    )
-    result = by_slot.reindex(target_slot).fillna(0.0).to_numpy(float)
-    result[~logged] = _listed_absent(inputs, rotation, target_slot, ~logged)
-    return pd.DataFrame(result, columns=empty.columns)
+    keys, inverse = np.unique((window_slot << _PLAYER_BITS) + player[source], return_inverse=True)
+    games = np.bincount(inverse, minlength=len(keys))
+    mean_min = np.bincount(inverse, minutes[source], len(keys)) / games
+    mean_plays = np.bincount(inverse, plays[source], len(keys)) / games
+    rotation = (games >= ROTATION_MIN_GAMES) & (mean_min >= ROTATION_MIN_MINUTES)
+    rotation_slot = keys >> _PLAYER_BITS
+    rotation_player = keys - (rotation_slot << _PLAYER_BITS)
 
-
-def _listed_absent(
-    inputs: FeatureInputs, rotation: pd.DataFrame, target_slot: np.ndarray, upcoming: np.ndarray
-) -> np.ndarray:
-    """For upcoming games: rotation players that `absences` lists for that team and day."""
-    rows = np.flatnonzero(upcoming)
-    out = np.zeros((len(rows), 3))
-    if inputs.absences is None or not len(rows):
-        return out
-    absences = inputs.absences
-    targets = inputs.targets
-    for position, row in enumerate(rows):
-        listed = absences.loc[
-            (absences["team"] == targets.at[row, "team"])
-            & (absences["day"] == targets.at[row, "day"])
-            & (absences["player_id"] != targets.at[row, "player_id"]),
-            "player_id",
+    result = np.zeros((len(targets), 3))
+    absent = rotation & ~np.isin(keys, played_keys)
+    slots, where = np.unique(rotation_slot[absent], return_inverse=True)
+    totals = np.column_stack(
+        [
+            np.bincount(where, minlength=len(slots)).astype(float),
+            np.bincount(where, mean_min[absent], len(slots)),
+            np.bincount(where, mean_plays[absent], len(slots)),
         ]
-        out_now = rotation[(rotation["slot"] == target_slot[row]) & rotation["player_id"].isin(listed)]
-        out[position] = (len(out_now), out_now["min"].sum(), out_now["plays"].sum())
-    return out
+    )
+    if len(slots):
+        at = np.minimum(np.searchsorted(slots, target_slot), len(slots) - 1)
+        hit = logged & (slots[at] == target_slot)
+        result[hit] = totals[at[hit]]
+    if inputs.absences is not None:
+        upcoming = np.flatnonzero(~logged)
+        listed = inputs.absences
+        for row in upcoming:
+            out = listed.loc[
+                (listed["team"] == targets.at[row, "team"])
+                & (listed["day"] == target_day[row])
+                & (listed["player_id"] != targets.at[row, "player_id"]),
+                "player_id",
+            ].to_numpy(np.int64)
+            chosen = rotation & (rotation_slot == target_slot[row]) & np.isin(rotation_player, out)
+            result[row] = (chosen.sum(), mean_min[chosen].sum(), mean_plays[chosen].sum())
+    return pd.DataFrame(result, columns=names)

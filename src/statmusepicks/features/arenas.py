@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ EARTH_RADIUS_KM = 6371.0
 
 def team_codes(teams: np.ndarray) -> np.ndarray:
     """Stable integer codes for team abbreviations (UNKNOWN_TEAM for anything not in ARENAS)."""
-    lookup = {code: index for index, code in enumerate(TEAMS)}
-    return np.fromiter((lookup.get(team, UNKNOWN_TEAM) for team in teams), np.int64, len(teams))
+    codes = pd.Categorical(np.asarray(teams, dtype=object), categories=TEAMS).codes
+    return np.where(codes < 0, UNKNOWN_TEAM, codes).astype(np.int64)
 
 
 def distance_km(origin: np.ndarray, destination: np.ndarray) -> np.ndarray:

@@ -8,14 +8,14 @@ one target row, so the two paths cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from statmusepicks.core.errors import DataError
-from statmusepicks.features.inputs import BASE_COLUMNS, KEY_COLUMNS, prepare_inputs
+from statmusepicks.features.inputs import BASE_COLUMNS, KEY_COLUMNS, TeamGames, prepare_inputs
 from statmusepicks.features.registry import FEATURES
 
 FEATURE_PREFIX = "f_"
@@ -23,17 +23,20 @@ FEATURE_PREFIX = "f_"
 
 def build_feature_frame(
     player_logs: pd.DataFrame,
-    team_logs: pd.DataFrame,
+    team_logs: pd.DataFrame | TeamGames,
     targets: pd.DataFrame | None = None,
     *,
     absences: pd.DataFrame | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """One row per target: keys, outcomes (NaN for upcoming games) and every `f_` feature.
 
-    `player_logs` and `team_logs` use the bundled column names. `targets` (player_id, game_date,
+    `player_logs` and `team_logs` use the bundled column names (`team_logs` may also be a
+    `TeamGames` from `prepare_team_logs`, which a serving process builds once). `targets` (player_id, game_date,
     team, opp, is_home; optionally season, stat and line) defaults to every logged player-game.
     `absences` (player_id, team, game_date) lists players known to miss upcoming games.
     Rows come in the order of `targets`, or by (game_date, player_id) when it is None.
+    `on_step` is told the name of each feature function before it runs (progress bars).
     """
     inputs = prepare_inputs(player_logs, team_logs, targets, absences)
     frame = inputs.targets
@@ -50,20 +53,25 @@ def build_feature_frame(
         }
     )
     outcomes = frame[list(BASE_COLUMNS)].astype(float).reset_index(drop=True)
-    blocks = [feature(inputs).reset_index(drop=True) for feature in FEATURES]
-    result = pd.concat([keys[list(KEY_COLUMNS)], outcomes, *blocks], axis=1)
-    _check_features(result, blocks)
-    return result
+    blocks = []
+    for feature in FEATURES:
+        if on_step is not None:
+            on_step(feature.__name__)
+        blocks.append(feature(inputs).reset_index(drop=True))
+    _check_features(blocks, len(frame))
+    return pd.concat([keys[list(KEY_COLUMNS)], outcomes, *blocks], axis=1)
 
 
-def _check_features(result: pd.DataFrame, blocks: list[pd.DataFrame]) -> None:
+def _check_features(blocks: list[pd.DataFrame], rows: int) -> None:
+    """Schema check at the boundary: prefixed, unique names and one row per target."""
     names = [name for block in blocks for name in block.columns]
     bad = [name for name in names if not name.startswith(FEATURE_PREFIX)]
     duplicated = sorted({name for name in names if names.count(name) > 1})
-    if bad or duplicated or len(result) != (len(blocks[0]) if blocks else len(result)):
+    short = [len(block) for block in blocks if len(block) != rows]
+    if bad or duplicated or short:
         raise DataError(
             "feature functions returned malformed columns",
-            details={"unprefixed": bad, "duplicated": duplicated},
+            details={"unprefixed": bad, "duplicated": duplicated, "lengths": short},
         )
 
 
@@ -74,7 +82,7 @@ def feature_columns(frame: pd.DataFrame) -> list[str]:
 
 def build_player_features(
     player_logs: pd.DataFrame,
-    team_logs: pd.DataFrame,
+    team_logs: pd.DataFrame | TeamGames,
     target: Mapping[str, Any] | pd.DataFrame,
     *,
     absences: pd.DataFrame | None = None,

@@ -130,6 +130,14 @@ def previous_season(seasons: pd.Series) -> pd.Series:
     return seasons.map(labels)
 
 
+def season_start_day(seasons: pd.Series) -> np.ndarray:
+    """Day number of 1 September of each season's first year (no season starts earlier)."""
+    labels = {}
+    for label in seasons.dropna().unique():
+        labels[label] = int(np.datetime64(f"{str(label)[:4]}-09-01", "D").astype(np.int64))
+    return seasons.map(labels).to_numpy(np.int64)
+
+
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
@@ -172,20 +180,35 @@ class FeatureInputs:
         )
 
 
+_TEXT_COLUMNS = ("player_name", "game_id", "game_date", "season", "team", "opp")
+_NUMERIC_COLUMNS = (*BASE_COLUMNS, "oreb", "dreb", "pf", "fgm", "fga", "fg3a", "ftm", "fta")
+
+
 def _prepare_player_logs(player_logs: pd.DataFrame) -> pd.DataFrame:
+    """Regular-season logs sorted by (player_id, day), one row per player and day, with combos."""
     _require(player_logs, PLAYER_LOG_COLUMNS, "player logs")
-    logs = _regular_season(player_logs).loc[:, list(PLAYER_LOG_COLUMNS)].copy()
-    logs["day"] = day_numbers(logs["game_date"])
-    logs["is_home"] = logs["is_home"].astype(bool)
-    for column in (*BASE_COLUMNS, "oreb", "dreb", "pf", "fgm", "fga", "fg3a", "ftm", "fta"):
-        logs[column] = logs[column].astype(float)
+    source = _regular_season(player_logs)
+    day = day_numbers(source["game_date"])
+    player = source["player_id"].to_numpy(np.int64)
+    order = np.lexsort((day, player))
+    sorted_player, sorted_day = player[order], day[order]
+    last_of_day = np.r_[
+        (sorted_player[1:] != sorted_player[:-1]) | (sorted_day[1:] != sorted_day[:-1]), True
+    ]
+    order = order[last_of_day] if len(order) else order
+    data: dict[str, np.ndarray] = {"player_id": player[order], "day": day[order]}
+    for column in _TEXT_COLUMNS:
+        data[column] = source[column].to_numpy(dtype=object)[order]
+    data["is_home"] = source["is_home"].to_numpy(dtype=bool)[order]
+    numeric = source[list(_NUMERIC_COLUMNS)].to_numpy(dtype=float)[order]
+    for index, column in enumerate(_NUMERIC_COLUMNS):
+        data[column] = numeric[:, index]
     for combo in COMBO_COLUMNS:
-        logs[combo] = sum(logs[part] * weight for part, weight in STATS[combo].weights)
-    logs["team_code"] = team_codes(logs["team"].to_numpy())
-    logs["opp_code"] = team_codes(logs["opp"].to_numpy())
-    logs["venue_code"] = np.where(logs["is_home"], logs["team_code"], logs["opp_code"])
-    logs = logs.drop_duplicates(["player_id", "day"], keep="last")
-    return logs.sort_values(["player_id", "day"], kind="mergesort").reset_index(drop=True)
+        data[combo] = sum(data[part] * weight for part, weight in STATS[combo].weights)
+    data["team_code"] = team_codes(data["team"])
+    data["opp_code"] = team_codes(data["opp"])
+    data["venue_code"] = np.where(data["is_home"], data["team_code"], data["opp_code"])
+    return pd.DataFrame(data)
 
 
 @dataclass
@@ -234,26 +257,44 @@ def prepare_team_logs(team_logs: pd.DataFrame) -> TeamGames:
 
 
 def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.DataFrame:
-    outcome_columns = ["game_id", "player_name", "season", *BASE_COLUMNS]
+    """Targets with day and season; logged games get their game id, name and outcomes."""
+    logged_columns = ["game_id", "player_name", "season", *BASE_COLUMNS]
     if targets is None:
         frame = logs.sort_values(["day", "player_id"], kind="mergesort")
-        return frame[["player_id", "day", "team", "opp", "is_home", *outcome_columns]].reset_index(
-            drop=True
-        )
+        columns = ["player_id", "day", "team", "opp", "is_home", *logged_columns]
+        return frame[columns].reset_index(drop=True)
     _require(targets, TARGET_COLUMNS, "targets")
-    frame = targets.copy().reset_index(drop=True)
-    frame["day"] = day_numbers(frame["game_date"])
-    frame["is_home"] = frame["is_home"].astype(bool)
-    frame = frame.drop(columns=[c for c in outcome_columns if c in frame.columns] + ["game_date"])
-    played = logs[["player_id", "day", *outcome_columns]]
-    frame = frame.merge(played, on=["player_id", "day"], how="left", validate="many_to_one")
-    missing_season = frame["season"].isna()
-    frame.loc[missing_season, "season"] = season_of(frame.loc[missing_season, "day"].to_numpy())
-    latest_names = logs.drop_duplicates("player_id", keep="last").set_index("player_id")
-    frame["player_name"] = frame["player_name"].fillna(
-        frame["player_id"].map(latest_names["player_name"])
-    )
-    return frame
+    frame = targets.reset_index(drop=True)
+    data: dict[str, Any] = {
+        column: frame[column].to_numpy() for column in frame.columns if column != "game_date"
+    }
+    data["player_id"] = frame["player_id"].to_numpy(np.int64)
+    data["day"] = day_numbers(frame["game_date"])
+    data["is_home"] = frame["is_home"].to_numpy(bool)
+    timeline = Timeline.from_sorted(logs["player_id"].to_numpy(), logs["day"].to_numpy())
+    row = timeline.locate(data["player_id"], data["day"])
+    found = row >= 0
+    at = np.maximum(row, 0)
+    for column in logged_columns:
+        values = logs[column].to_numpy(dtype=object if column in _TEXT_COLUMNS else float)
+        picked = values[at] if len(values) else np.full(len(row), None, dtype=object)
+        data[column] = np.where(found, picked, None if column in _TEXT_COLUMNS else np.nan)
+    given = frame["season"].to_numpy(dtype=object) if "season" in frame.columns else None
+    derived = season_of(data["day"])
+    season = data["season"]
+    for index in np.flatnonzero(~found):
+        season[index] = given[index] if given is not None and pd.notna(given[index]) else derived[index]
+    last_row = timeline.last(data["player_id"])
+    names = logs["player_name"].to_numpy(dtype=object)
+    latest = timeline.label(names, last_row) if len(names) else np.full(len(row), None)
+    data["player_name"] = np.where(found, data["player_name"], latest)
+    return pd.DataFrame(data)
+
+
+def _team_season_key(frame: pd.DataFrame) -> np.ndarray:
+    seasons = pd.Series(frame["season"].to_numpy(dtype=object))
+    years = seasons.str.slice(0, 4).astype(int).to_numpy(np.int64)
+    return years * 64 + frame["team_code"].to_numpy(np.int64)
 
 
 def prepare_inputs(
@@ -273,8 +314,7 @@ def prepare_inputs(
     players = Timeline.from_sorted(history["player_id"].to_numpy(), history["day"].to_numpy())
     previous = players.previous(frame["player_id"].to_numpy(), frame["day"].to_numpy())
     teams = team_logs if isinstance(team_logs, TeamGames) else prepare_team_logs(team_logs)
-    target_team_seasons = frame[["team", "season"]].drop_duplicates()
-    rosters = logs.merge(target_team_seasons, on=["team", "season"], how="inner")
+    rosters = logs[np.isin(_team_season_key(logs), _team_season_key(frame))]
     if absences is not None:
         _require(absences, ("player_id", "team", "game_date"), "absences")
         absences = absences.assign(day=day_numbers(absences["game_date"]))

@@ -18,6 +18,7 @@ from statmusepicks.features.inputs import (
     TeamGames,
     previous_season,
     season_of,
+    season_start_day,
 )
 from statmusepicks.features.timeline import Timeline, window_count, window_mean
 
@@ -181,7 +182,7 @@ def defence_splits(inputs: FeatureInputs) -> pd.DataFrame:
     tier = np.where(rank <= TOP_TIER, 1, np.where(rank >= BOTTOM_TIER, 2, 0))
     grouped, timeline = _grouped_history(inputs, "defence_tiers", tier, keep=recent & (tier > 0))
     day = targets["day"].to_numpy()
-    season_start = _season_start_day(previous_season(targets["season"]))
+    season_start = season_start_day(previous_season(targets["season"]))
     columns: dict[str, np.ndarray] = {}
     for code, label in ((1, "top10"), (2, "bottom10")):
         entity = targets["player_id"].to_numpy() * 64 + code
@@ -193,10 +194,3 @@ def defence_splits(inputs: FeatureInputs) -> pd.DataFrame:
             columns[f"f_vs_{label}_{column}"] = window_mean(np.where(in_range, lags, np.nan))
         columns[f"f_vs_{label}_games"] = window_count(np.where(in_range, game_days, np.nan))
     return pd.DataFrame(columns)
-
-
-def _season_start_day(seasons: pd.Series) -> np.ndarray:
-    """Day number of 1 September of each season's first year (seasons never start earlier)."""
-    years = seasons.str.slice(0, 4).astype(int).to_numpy()
-    starts = pd.to_datetime({"year": years, "month": 9, "day": 1})  # type: ignore[arg-type]
-    return starts.to_numpy(dtype="datetime64[D]").astype(np.int64)

@@ -15,6 +15,7 @@ from statmusepicks.features.inputs import (
     ROLLING_COLUMNS,
     FeatureInputs,
     previous_season,
+    season_start_day,
     stat_column,
 )
 from statmusepicks.features.timeline import (
@@ -81,26 +82,26 @@ def recent_form(inputs: FeatureInputs) -> pd.DataFrame:
 
 def season_averages(inputs: FeatureInputs) -> pd.DataFrame:
     """Season-to-date average and games played, and the previous season's average, per stat."""
-    history, targets = inputs.history, inputs.targets
-    running = history.groupby(["player_id", "season"], sort=False)[list(ROLLING_COLUMNS)].cumsum()
-    games = history.groupby(["player_id", "season"], sort=False).cumcount() + 1
-    previous = inputs.previous
-    last_season = inputs.players.label(history["season"].to_numpy(), previous)
-    same_season = last_season == targets["season"].to_numpy()
-    played = np.where(same_season, inputs.players.state(games.to_numpy(), inputs.previous), 0.0)
-    columns: dict[str, np.ndarray] = {"f_games_season": played}
-    for column in ROLLING_COLUMNS:
-        total = inputs.players.state(running[column].to_numpy(), inputs.previous)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            columns[f"f_{column}_season"] = np.where(played > 0, total / played, np.nan)
-
-    seasons = history.groupby(["player_id", "season"], sort=False)[list(ROLLING_COLUMNS)].mean()
-    seasons["games"] = history.groupby(["player_id", "season"], sort=False).size()
-    lookup = pd.MultiIndex.from_arrays([targets["player_id"], previous_season(targets["season"])])
-    last = seasons.reindex(lookup)
-    columns["f_games_prev_season"] = last["games"].fillna(0).to_numpy(float)
-    for column in ROLLING_COLUMNS:
-        columns[f"f_{column}_prev_season"] = last[column].to_numpy(float)
+    history, targets, players = inputs.history, inputs.targets, inputs.players
+    keys = [history["player_id"], history["season"]]
+    running = history[list(ROLLING_COLUMNS)].groupby(keys, sort=False).cumsum()
+    games = history.groupby(keys, sort=False).cumcount().to_numpy(float) + 1
+    seasons = history["season"].to_numpy()
+    player = targets["player_id"].to_numpy()
+    # The player's last game before this season opened closes his previous season.
+    last_of_previous = players.previous(player, season_start_day(targets["season"]))
+    columns: dict[str, np.ndarray] = {}
+    for name, previous, season in (
+        ("season", inputs.previous, targets["season"]),
+        ("prev_season", last_of_previous, previous_season(targets["season"])),
+    ):
+        same = players.label(seasons, previous) == season.to_numpy()
+        played = np.where(same, players.state(games, previous), 0.0)
+        columns[f"f_games_{name}"] = played
+        for column in ROLLING_COLUMNS:
+            total = players.state(running[column].to_numpy(), previous)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                columns[f"f_{column}_{name}"] = np.where(played > 0, total / played, np.nan)
     return pd.DataFrame(columns)
 
 

@@ -56,6 +56,11 @@ class Timeline:
         found[found] = self.entity[index[found]] == entity[found]
         return np.where(found, index, -1)
 
+    def last(self, entity: np.ndarray) -> np.ndarray:
+        """Index of each entity's most recent game (-1 when it has none)."""
+        entity = np.asarray(entity, dtype=np.int64)
+        return self.previous(entity, np.full(len(entity), (1 << _DAY_BITS) - 1))
+
     def locate(self, entity: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Index of the entity's game on exactly `day` (-1 when it has none)."""
         entity = np.asarray(entity, dtype=np.int64)
@@ -71,16 +76,21 @@ class Timeline:
         return np.where(previous >= 0, self.position[np.maximum(previous, 0)] + 1, 0)
 
     def lags(self, values: np.ndarray, previous: np.ndarray, depth: int) -> np.ndarray:
-        """The `depth` most recent values up to `previous` (newest first, NaN when too few)."""
+        """The `depth` most recent values up to `previous` (newest first, NaN when too few).
+
+        Column-major, so that the column-by-column reductions below read contiguous memory.
+        """
+        out = np.full((depth, len(previous)), np.nan)
         if not len(self.entity):
-            return np.full((len(previous), depth), np.nan)
-        lag = np.arange(depth)
-        rows = previous[:, None] - lag[None, :]
-        valid = (previous[:, None] >= 0) & (
-            self.position[np.maximum(previous, 0)][:, None] >= lag[None, :]
-        )
-        gathered = np.asarray(values, dtype=float)[np.maximum(rows, 0)]
-        return np.where(valid, gathered, np.nan)
+            return out.T
+        values = np.asarray(values, dtype=float)
+        found = previous >= 0
+        rows = np.maximum(previous, 0)
+        available = np.where(found, self.position[rows] + 1, 0)
+        for lag in range(depth):
+            present = available > lag
+            out[lag] = np.where(present, values[np.maximum(rows - lag, 0)], np.nan)
+        return out.T
 
     def state(self, values: np.ndarray, previous: np.ndarray) -> np.ndarray:
         """Per-game running values (e.g. cumulative sums) as of each target's previous game."""
@@ -99,7 +109,10 @@ class Timeline:
 
 def window_count(lags: np.ndarray) -> np.ndarray:
     """Number of games present in each window."""
-    return (~np.isnan(lags)).sum(axis=1).astype(float)
+    count = np.zeros(lags.shape[0])
+    for column in range(lags.shape[1]):
+        count += ~np.isnan(lags[:, column])
+    return count
 
 
 def window_sum(lags: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -120,17 +133,25 @@ def window_mean(lags: np.ndarray) -> np.ndarray:
 
 def window_weighted_mean(lags: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted mean over the games present, weights renormalised over those games."""
-    present = np.where(np.isnan(lags), np.nan, 1.0)
-    norm = window_sum(present, weights)
+    total = np.zeros(lags.shape[0])
+    norm = np.zeros(lags.shape[0])
+    for column in range(lags.shape[1]):
+        values = lags[:, column]
+        present = ~np.isnan(values)
+        total += np.where(present, values * weights[column], 0.0)
+        norm += np.where(present, weights[column], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(norm > 0, window_sum(lags, weights) / norm, np.nan)
+        return np.where(norm > 0, total / norm, np.nan)
 
 
 def window_std(lags: np.ndarray) -> np.ndarray:
     """Sample standard deviation (ddof 1; NaN with fewer than two games)."""
     count = window_count(lags)
     mean = window_mean(lags)
-    squared = window_sum((lags - mean[:, None]) ** 2)
+    squared = np.zeros(lags.shape[0])
+    for column in range(lags.shape[1]):
+        deviation = lags[:, column] - mean
+        squared += np.where(np.isnan(deviation), 0.0, deviation * deviation)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 1, np.sqrt(squared / (count - 1)), np.nan)
 
@@ -138,16 +159,23 @@ def window_std(lags: np.ndarray) -> np.ndarray:
 def window_slope(lags: np.ndarray) -> np.ndarray:
     """Least-squares slope per game over the window (positive = rising; NaN under two games)."""
     depth = lags.shape[1]
+    count = window_count(lags)
     # Column k is k games ago, so its time coordinate is -k.
-    time = -np.arange(depth, dtype=float)
-    present = ~np.isnan(lags)
-    count = present.sum(axis=1).astype(float)
+    time_sum = np.zeros(lags.shape[0])
+    for column in range(depth):
+        time_sum += np.where(np.isnan(lags[:, column]), 0.0, -float(column))
     with np.errstate(invalid="ignore", divide="ignore"):
-        time_mean = window_sum(np.where(present, time[None, :], np.nan)) / count
-        value_mean = window_mean(lags)
-        centred_time = np.where(present, time[None, :] - time_mean[:, None], np.nan)
-        covariance = window_sum(centred_time * (lags - value_mean[:, None]))
-        variance = window_sum(centred_time**2)
+        time_mean = time_sum / count
+    value_mean = window_mean(lags)
+    covariance = np.zeros(lags.shape[0])
+    variance = np.zeros(lags.shape[0])
+    for column in range(depth):
+        values = lags[:, column]
+        present = ~np.isnan(values)
+        centred = -float(column) - time_mean
+        covariance += np.where(present, centred * (values - value_mean), 0.0)
+        variance += np.where(present, centred * centred, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 1, covariance / variance, np.nan)
 
 

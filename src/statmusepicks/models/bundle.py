@@ -78,8 +78,8 @@ class StatModel:
 
     def predict_mean(self, frame: pd.DataFrame) -> FloatArray:
         """Predicted means of a global model (never below zero: counts)."""
-        X = as_matrix(frame, self.features)
-        return np.maximum(np.asarray(self.estimator.predict(X), float), 0.0)
+        x = as_matrix(frame, self.features)
+        return np.maximum(np.asarray(self.estimator.predict(x), float), 0.0)
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """Per-row feature effects on the global mean, if the estimator has them."""

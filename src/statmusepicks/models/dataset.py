@@ -7,9 +7,9 @@ every row with an outcome up to the as-of date.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-import datetime as dt
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 

@@ -60,9 +60,7 @@ class PropDistribution:
         return float(lattice_cdf(self.family, self.mean, self.variance, value, self.lattice))
 
     def _split(self, line: float) -> tuple[float, float, float]:
-        over, under, push = split_line(
-            self.family, self.mean, self.variance, line, self.lattice
-        )
+        over, under, push = split_line(self.family, self.mean, self.variance, line, self.lattice)
         return float(over), float(under), float(push)
 
     def prob_over(self, line: float) -> float:

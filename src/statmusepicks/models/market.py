@@ -62,9 +62,9 @@ class MarketStacker:
         y = np.asarray(over, float)
         if len(y) < MIN_LINES or len(np.unique(y)) < 2:
             return self
-        X = np.column_stack([logit(p_model), logit(p_market)])
+        x = np.column_stack([logit(p_model), logit(p_market)])
         # A light L2 penalty: ~1e4 rows pin the weights, the penalty only tames tiny samples.
-        fitted = LogisticRegression(C=10.0).fit(X, y)
+        fitted = LogisticRegression(C=10.0).fit(x, y)
         self.weights[stat] = StackWeights(
             intercept=float(fitted.intercept_[0]),
             model=float(fitted.coef_[0][0]),

@@ -121,9 +121,7 @@ class Predictor:
             )
         return distributions
 
-    def price(
-        self, features: pd.DataFrame, stat: str, *, player_id: int | None = None
-    ) -> Pricing:
+    def price(self, features: pd.DataFrame, stat: str, *, player_id: int | None = None) -> Pricing:
         """Vectorised means, variances and provenance for every row (used by evaluation)."""
         spec = resolve_stat(stat)
         if spec.is_combo:
@@ -134,9 +132,7 @@ class Predictor:
         column = STATS[stat].columns[0]
         rows = len(features)
         ids = (
-            np.full(rows, player_id)
-            if player_id is not None
-            else features["player_id"].to_numpy()
+            np.full(rows, player_id) if player_id is not None else features["player_id"].to_numpy()
         )
         model = self.global_models.get(stat)
         if model is None:
@@ -151,8 +147,10 @@ class Predictor:
                 local = players.players[pid]
                 where = np.flatnonzero(ids == pid)
                 subset = features.iloc[where]
-                own = np.asarray(local.estimator.predict(subset.reindex(columns=model.features)
-                                                         .astype(float)), float)
+                own = np.asarray(
+                    local.estimator.predict(subset.reindex(columns=model.features).astype(float)),
+                    float,
+                )
                 mean[where] = np.maximum(
                     local.shrinkage * own + (1.0 - local.shrinkage) * mean[where], 0.0
                 )
@@ -187,8 +185,9 @@ class Predictor:
     def _price_combo(
         self, features: pd.DataFrame, spec: StatSpec, player_id: int | None
     ) -> Pricing:
-        parts = [(self._price_base(features, COLUMN_STAT[c], player_id), w, c)
-                 for c, w in spec.weights]
+        parts = [
+            (self._price_base(features, COLUMN_STAT[c], player_id), w, c) for c, w in spec.weights
+        ]
         columns = [c for _, _, c in parts]
         weights = np.array([w for _, w, _ in parts])
         means = np.column_stack([p.mean for p, _, _ in parts])
@@ -196,18 +195,19 @@ class Predictor:
         corr = self._correlation(columns)
         mean, variance = combine_components(means, variances, weights, corr)
         whole = bool(np.all(weights == np.round(weights)) and np.all(weights > 0))
-        family = ["negbin" if whole and v > m else "normal" for m, v in
-                  zip(mean, variance, strict=True)]
-        rows = len(features)
-        scope = [min((p.scope[i] for p, _, _ in parts), key=SCOPE_RANK.__getitem__)
-                 for i in range(rows)]
-        version = [
-            "+".join(sorted({p.version[i] for p, _, _ in parts})) for i in range(rows)
+        family = [
+            "negbin" if whole and v > m else "normal" for m, v in zip(mean, variance, strict=True)
         ]
+        rows = len(features)
+        scope = [
+            min((p.scope[i] for p, _, _ in parts), key=SCOPE_RANK.__getitem__) for i in range(rows)
+        ]
+        version = ["+".join(sorted({p.version[i] for p, _, _ in parts})) for i in range(rows)]
         weighted = [p.contributions * w for p, w, _ in parts if p.contributions is not None]
         contrib = reduce(lambda a, b: a.add(b, fill_value=0.0), weighted) if weighted else None
-        return Pricing(mean, variance, family, scope, version, contrib,
-                       lattice=1.0 if whole else 0.1)
+        return Pricing(
+            mean, variance, family, scope, version, contrib, lattice=1.0 if whole else 0.1
+        )
 
     def _correlation(self, columns: list[str]) -> FloatArray:
         """Residual correlations between components (independence where none was measured)."""
@@ -227,9 +227,7 @@ class Predictor:
         """The stat's isotonic-calibrated P(over) (unchanged without a calibrator)."""
         return self.calibrators.calibrate(resolve_stat(stat).key, p_over_model)
 
-    def combine_with_market(
-        self, p_over_model: float, p_over_market: float, stat: str
-    ) -> float:
+    def combine_with_market(self, p_over_model: float, p_over_market: float, stat: str) -> float:
         """Calibrated model P(over) stacked with the de-vigged market P(over)."""
         key = resolve_stat(stat).key
         calibrated = self.calibrate(np.array([p_over_model]), key)

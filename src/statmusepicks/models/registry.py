@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,8 +153,12 @@ class ModelRegistry:
             model.save(folder / MODEL_FILE)
             (folder / "features.json").write_text(json.dumps(model.features, indent=1))
             (folder / "dataset.json").write_text(
-                json.dumps({"dataset_version": model.dataset_version,
-                            "trained_through": model.trained_through})
+                json.dumps(
+                    {
+                        "dataset_version": model.dataset_version,
+                        "trained_through": model.trained_through,
+                    }
+                )
             )
             self.client.log_artifacts(run_id, str(folder), "model")
         for label, path in (artifacts or {}).items():
@@ -234,10 +238,8 @@ class ModelRegistry:
     def _drop_alias(self, name: str, alias: str) -> None:
         from mlflow.exceptions import MlflowException
 
-        try:
+        with suppress(MlflowException):
             self.client.delete_registered_model_alias(name, alias)
-        except MlflowException:
-            pass
         self._mirror_alias(name, alias, None)
 
     def _require_version(self, name: str, version: str) -> None:
@@ -375,12 +377,12 @@ def load_champions(settings: Settings) -> list[StatModel]:
                 version = (found.aliases or {}).get(CHAMPION)
                 if version is not None:
                     champions[found.name] = str(version)
-    except Exception as exc:  # noqa: BLE001 - any registry failure falls back to disk
+    except Exception as exc:
         log.warning("mlflow registry unavailable, serving champions from disk", error=str(exc))
     models = []
     for name, version in sorted(champions.items()):
         try:
             models.append(registry.load(name, version))
-        except Exception as exc:  # noqa: BLE001 - one broken model must not stop serving
+        except Exception as exc:
             log.error("champion failed to load", name=name, version=version, error=str(exc))
     return models

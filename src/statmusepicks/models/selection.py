@@ -30,12 +30,12 @@ def correlation_filter(
 ) -> list[str]:
     """Drop the feature less correlated with the target from every pair above `limit`."""
     rows = _sample(frame)
-    X = rows[features].astype(float)
-    varying = [c for c in features if X[c].nunique(dropna=True) > 1]
-    X = X[varying]
-    relevance = X.corrwith(rows[target].astype(float)).abs().fillna(0.0)
+    x = rows[features].astype(float)
+    varying = [c for c in features if x[c].nunique(dropna=True) > 1]
+    x = x[varying]
+    relevance = x.corrwith(rows[target].astype(float)).abs().fillna(0.0)
     order = list(relevance.sort_values(ascending=False).index)
-    corr = X[order].corr().abs().fillna(0.0).to_numpy()
+    corr = x[order].corr().abs().fillna(0.0).to_numpy()
     kept: list[int] = []
     for i in range(len(order)):
         if all(corr[i, j] <= limit for j in kept):
@@ -44,26 +44,30 @@ def correlation_filter(
     return [c for c in features if c in chosen]
 
 
-def lasso_filter(frame: pd.DataFrame, features: list[str], target: str,
-                 alpha: float = 0.01) -> list[str]:
+def lasso_filter(
+    frame: pd.DataFrame, features: list[str], target: str, alpha: float = 0.01
+) -> list[str]:
     """Features with a non-zero LASSO coefficient on standardised inputs."""
     rows = _sample(frame)
     model = make_pipeline(
-        SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
+        SimpleImputer(strategy="median", keep_empty_features=True),
+        StandardScaler(),
         Lasso(alpha=alpha, max_iter=5000),
     ).fit(rows[features].astype(float), rows[target].astype(float))
     coef = model[-1].coef_
     return [c for c, w in zip(features, coef, strict=True) if abs(w) > 0]
 
 
-def importance_filter(frame: pd.DataFrame, features: list[str], target: str,
-                      keep: int = 60) -> list[str]:
+def importance_filter(
+    frame: pd.DataFrame, features: list[str], target: str, keep: int = 60
+) -> list[str]:
     """The `keep` features with the highest XGBoost gain on a sample."""
     rows = _sample(frame)
-    model = XGBRegressor(n_estimators=80, max_depth=4, learning_rate=0.1, n_jobs=1,
-                         tree_method="hist").fit(rows[features].astype(float), rows[target])
+    model = XGBRegressor(
+        n_estimators=80, max_depth=4, learning_rate=0.1, n_jobs=1, tree_method="hist"
+    ).fit(rows[features].astype(float), rows[target])
     gain = model.get_booster().get_score(importance_type="gain")
-    ranked = sorted(features, key=lambda c: -gain.get(c, 0.0))
+    ranked = sorted(features, key=lambda c: -float(np.sum(gain.get(c, 0.0))))
     chosen = set(ranked[:keep])
     return [c for c in features if c in chosen]
 

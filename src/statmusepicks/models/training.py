@@ -116,8 +116,9 @@ def quick_config(**overrides: Any) -> TrainConfig:
 def evaluation_config(**overrides: Any) -> TrainConfig:
     """The issue's protocol: train to 2022-23, validate 2023-24, test 2024-25, then the lines."""
     config = TrainConfig(
-        split=SeasonSplit(train_first="2017-18", train_last="2022-23", valid="2023-24",
-                          test="2024-25"),
+        split=SeasonSplit(
+            train_first="2017-18", train_last="2022-23", valid="2023-24", test="2024-25"
+        ),
         evaluate_test=True,
         refit_production=False,
     )
@@ -139,9 +140,8 @@ def _guarded(fn: Callable[..., Any], key: str, *args: Any) -> TaskOutcome:
     started = time.perf_counter()
     try:
         return TaskOutcome(key, fn(*args), None, time.perf_counter() - started)
-    except Exception:  # noqa: BLE001 - a task failure is recorded, not fatal
-        return TaskOutcome(key, None, traceback.format_exc(limit=5),
-                           time.perf_counter() - started)
+    except Exception:
+        return TaskOutcome(key, None, traceback.format_exc(limit=5), time.perf_counter() - started)
 
 
 def run_tasks(
@@ -160,18 +160,23 @@ def run_tasks(
     if not tasks:
         return []
     if not config.use_ray:
-        return list(_progress(
-            (_guarded(fn, key, shared, *args) for key, args in tasks),
-            len(tasks), description, config.progress,
-        ))
+        return list(
+            _progress(
+                (_guarded(fn, key, shared, *args) for key, args in tasks),
+                len(tasks),
+                description,
+                config.progress,
+            )
+        )
     import ray
 
     if not ray.is_initialized():
         if config.ray_address:
             ray.init(address=config.ray_address, log_to_driver=False)
         else:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+            ray.init(
+                num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
+            )
     remote = ray.remote(num_cpus=1, max_retries=0)(_guarded)
     shared_ref = ray.put(shared)
     pending = [remote.remote(fn, key, shared_ref, *args) for key, args in tasks]
@@ -183,7 +188,7 @@ def run_tasks(
             for ref in done:
                 try:
                     yield ray.get(ref)
-                except Exception as exc:  # noqa: BLE001 - a worker crash is a task failure
+                except Exception as exc:
                     yield TaskOutcome("unknown", None, repr(exc))
 
     return list(_progress(finished(), len(tasks), description, config.progress))
@@ -197,8 +202,9 @@ def _progress(
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn()) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as bar:
         task = bar.add_task(description, total=total)
         for outcome in outcomes:
             bar.advance(task)
@@ -224,38 +230,48 @@ class GlobalFit:
 
 
 def _fit_variants(
-    X: pd.DataFrame, y: np.ndarray, Xv: pd.DataFrame, yv: np.ndarray, config: TrainConfig,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    xv: pd.DataFrame,
+    yv: np.ndarray,
+    config: TrainConfig,
     stat: str,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     members = {
-        kind: make_estimator(kind, quick=config.quick, n_jobs=config.n_jobs,
-                             params=config.params.get(f"{stat}:{kind}")).fit(X, y)
+        kind: make_estimator(
+            kind,
+            quick=config.quick,
+            n_jobs=config.n_jobs,
+            params=config.params.get(f"{stat}:{kind}"),
+        ).fit(x, y)
         for kind in config.kinds
     }
     fitted: dict[str, Any] = {k: m for k, m in members.items() if k in config.variants}
     if "ensemble" in config.variants:
         ensemble = WeightedEnsemble(members, {k: START_WEIGHTS[k] for k in members}, prefit=True)
-        fitted["ensemble"] = ensemble.fit(X, y).fit_weights(Xv, yv)
+        fitted["ensemble"] = ensemble.fit(x, y).fit_weights(xv, yv)
     if "stacking" in config.variants:
-        fitted["stacking"] = StackingEnsemble(members, prefit=True).fit(X, y)
-    preds = {name: np.maximum(model.predict(Xv), 0.0) for name, model in fitted.items()}
+        fitted["stacking"] = StackingEnsemble(members, prefit=True).fit(x, y)
+    preds = {name: np.maximum(model.predict(xv), 0.0) for name, model in fitted.items()}
     return fitted, preds
 
 
-def _refit(variant: str, chosen: Any, X: pd.DataFrame, y: np.ndarray,
-           config: TrainConfig, stat: str) -> Any:
+def _refit(
+    variant: str, chosen: Any, x: pd.DataFrame, y: np.ndarray, config: TrainConfig, stat: str
+) -> Any:
     """The chosen variant, fitted afresh on more rows (ensemble weights kept)."""
     if variant in KINDS:
-        return clone(chosen).fit(X, y)
+        return clone(chosen).fit(x, y)
     fresh = make_variant(variant, config.kinds, quick=config.quick, n_jobs=config.n_jobs)
     if isinstance(fresh, WeightedEnsemble):
         fresh.members = {
-            k: make_estimator(k, quick=config.quick, n_jobs=config.n_jobs,
-                              params=config.params.get(f"{stat}:{k}"))
+            k: make_estimator(
+                k, quick=config.quick, n_jobs=config.n_jobs, params=config.params.get(f"{stat}:{k}")
+            )
             for k in config.kinds
         }
         fresh.weights = dict(chosen.weights_)
-    return fresh.fit(X, y)
+    return fresh.fit(x, y)
 
 
 def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit:
@@ -266,9 +282,9 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
     rows = labelled(frame, stat)
     train, valid = split.train(rows), split.validation(rows)
     features = select_features(train, feature_columns(frame), column)
-    X, y = as_matrix(train, features), train[column].to_numpy(float)
-    Xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
-    fitted, preds = _fit_variants(X, y, Xv, yv, config, stat)
+    x, y = as_matrix(train, features), train[column].to_numpy(float)
+    xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
+    fitted, preds = _fit_variants(x, y, xv, yv, config, stat)
     scores = {name: float(np.mean(np.abs(p - yv))) for name, p in preds.items()}
     variant = min(scores, key=scores.__getitem__)
     chosen = fitted[variant]
@@ -277,24 +293,43 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
     test_pred = None
     if config.evaluate_test and split.test:
         before = split.through(rows, split.valid)
-        model = _refit(variant, chosen, as_matrix(before, features),
-                       before[column].to_numpy(float), config, stat)
+        model = _refit(
+            variant,
+            chosen,
+            as_matrix(before, features),
+            before[column].to_numpy(float),
+            config,
+            stat,
+        )
         test = split.test_rows(rows)
-        test_pred = pd.Series(np.maximum(model.predict(as_matrix(test, features)), 0.0),
-                              index=test.index)
+        test_pred = pd.Series(
+            np.maximum(model.predict(as_matrix(test, features)), 0.0), index=test.index
+        )
 
     lines_estimator = chosen
     if config.refit_lines:
         before = rows[rows["season"] < config.lines_season]
         if split.train_first:
             before = before[before["season"] >= split.train_first]
-        lines_estimator = _refit(variant, chosen, as_matrix(before, features),
-                                 before[column].to_numpy(float), config, stat)
+        lines_estimator = _refit(
+            variant,
+            chosen,
+            as_matrix(before, features),
+            before[column].to_numpy(float),
+            config,
+            stat,
+        )
     production = lines_estimator
     if config.refit_production:
         window = split.through(rows, "9999")
-        production = _refit(variant, chosen, as_matrix(window, features),
-                            window[column].to_numpy(float), config, stat)
+        production = _refit(
+            variant,
+            chosen,
+            as_matrix(window, features),
+            window[column].to_numpy(float),
+            config,
+            stat,
+        )
     return GlobalFit(
         stat=stat,
         variant=variant,
@@ -363,15 +398,17 @@ def fit_player(_shared: Any, task: PlayerTask, config: TrainConfig) -> PlayerRes
     if task.global_test is not None and split.test:
         before = rows[rows["season"] <= split.valid]
         test = rows[rows["season"] == split.test]
-        refit = clone(estimators[winner]).fit(as_matrix(before, task.features),
-                                              before[column].to_numpy(float))
+        refit = clone(estimators[winner]).fit(
+            as_matrix(before, task.features), before[column].to_numpy(float)
+        )
         own = refit.predict(as_matrix(test, task.features))
         gt = task.global_test.reindex(test.index).to_numpy(float)
         test_pred = pd.Series(np.maximum(shrink * own + (1 - shrink) * gt, 0.0), index=test.index)
     production = estimators[winner]
     if config.refit_production:
-        production = clone(estimators[winner]).fit(as_matrix(rows, task.features),
-                                                    rows[column].to_numpy(float))
+        production = clone(estimators[winner]).fit(
+            as_matrix(rows, task.features), rows[column].to_numpy(float)
+        )
     player = PlayerModel(production, winner, shrink, len(train), scores[winner], scores["global"])
     return PlayerResult(task.stat, task.player_id, winner, scores, test_pred, player)
 
@@ -400,8 +437,9 @@ def player_tasks(
             labelled_rows = rows[rows[column].notna()][keep]
             if (labelled_rows["season"] == split.valid).sum() < 10:
                 continue
-            task = PlayerTask(stat, int(pid), labelled_rows, fit.features, fit.valid_pred,
-                              fit.test_pred)
+            task = PlayerTask(
+                stat, int(pid), labelled_rows, fit.features, fit.valid_pred, fit.test_pred
+            )
             tasks.append((f"{stat}:{pid}", (task, config)))
     return tasks
 
@@ -466,7 +504,9 @@ def train_models(
     if config.per_player and fits:
         started_players = time.perf_counter()
         outcomes = run_tasks(
-            fit_player, player_tasks(frame, fits, config), config=config,
+            fit_player,
+            player_tasks(frame, fits, config),
+            config=config,
             description="player models",
         )
         results = [o.result for o in outcomes if o.error is None]
@@ -484,8 +524,9 @@ def train_models(
     seconds["total"] = time.perf_counter() - started
     for failure in failures:
         log.warning("training task failed", task=failure.key, error=failure.error)
-    return TrainingRun(config, models, fits, results, failures, correlation, line_predictions,
-                       version, seconds)
+    return TrainingRun(
+        config, models, fits, results, failures, correlation, line_predictions, version, seconds
+    )
 
 
 def _bundles(
@@ -499,31 +540,55 @@ def _bundles(
     corr = {c: {r: float(v) for r, v in col.items()} for c, col in correlation.items()}
     models = []
     for stat, fit in fits.items():
-        params = {"kinds": ",".join(config.kinds), "quick": config.quick,
-                  "train_first": config.split.train_first, "valid": config.split.valid,
-                  "weights": fit.weights}
-        metrics = {"valid_mae": fit.variant_scores[fit.variant],
-                   **{f"valid_mae_{k}": v for k, v in fit.variant_scores.items()},
-                   **{f"spread_{f}_{m}": v for f, s in fit.spread.scores_.items()
-                      for m, v in s.items()}}
-        models.append(StatModel(
-            stat=stat, scope="global", variant=fit.variant, features=fit.features,
-            spread=fit.spread, estimator=fit.production_estimator, residual_correlation=corr,
-            trained_through=trained_through, dataset_version=version, metrics=metrics,
-            params=params, selected_features={"global": fit.features},
-        ))
+        params = {
+            "kinds": ",".join(config.kinds),
+            "quick": config.quick,
+            "train_first": config.split.train_first,
+            "valid": config.split.valid,
+            "weights": fit.weights,
+        }
+        metrics = {
+            "valid_mae": fit.variant_scores[fit.variant],
+            **{f"valid_mae_{k}": v for k, v in fit.variant_scores.items()},
+            **{f"spread_{f}_{m}": v for f, s in fit.spread.scores_.items() for m, v in s.items()},
+        }
+        models.append(
+            StatModel(
+                stat=stat,
+                scope="global",
+                variant=fit.variant,
+                features=fit.features,
+                spread=fit.spread,
+                estimator=fit.production_estimator,
+                residual_correlation=corr,
+                trained_through=trained_through,
+                dataset_version=version,
+                metrics=metrics,
+                params=params,
+                selected_features={"global": fit.features},
+            )
+        )
         players = {r.player_id: r.model for r in results if r.stat == stat and r.model}
         if players:
-            won = [p for p in players.values()]
-            models.append(StatModel(
-                stat=stat, scope="player", variant="shrunk-player", features=fit.features,
-                spread=fit.spread, players=players, trained_through=trained_through,
-                dataset_version=version, params={"shrink_games": config.shrink_games,
-                                                 "min_games": config.min_games},
-                metrics={"players": float(len(players)),
-                         "valid_mae": float(np.mean([p.valid_mae for p in won])),
-                         "global_valid_mae": float(np.mean([p.global_valid_mae for p in won]))},
-            ))
+            won = list(players.values())
+            models.append(
+                StatModel(
+                    stat=stat,
+                    scope="player",
+                    variant="shrunk-player",
+                    features=fit.features,
+                    spread=fit.spread,
+                    players=players,
+                    trained_through=trained_through,
+                    dataset_version=version,
+                    params={"shrink_games": config.shrink_games, "min_games": config.min_games},
+                    metrics={
+                        "players": float(len(players)),
+                        "valid_mae": float(np.mean([p.valid_mae for p in won])),
+                        "global_valid_mae": float(np.mean([p.global_valid_mae for p in won])),
+                    },
+                )
+            )
     return models
 
 
@@ -531,8 +596,15 @@ def _bundles(
 def lines_predictor(fits: dict[str, GlobalFit], correlation: pd.DataFrame) -> Predictor:
     """A predictor over the models fitted before the line season (no calibration yet)."""
     models = [
-        StatModel(stat=s, scope="global", variant=f.variant, features=f.features,
-                  spread=f.spread, estimator=f.lines_estimator, version="lines")
+        StatModel(
+            stat=s,
+            scope="global",
+            variant=f.variant,
+            features=f.features,
+            spread=f.spread,
+            estimator=f.lines_estimator,
+            version="lines",
+        )
         for s, f in fits.items()
     ]
     predictor = Predictor.from_models(models)
@@ -563,45 +635,74 @@ def price_lines(
         components = [COLUMN_STAT[c] for c in STATS[str(stat)].columns]
         if not all(c in fits for c in components):
             continue
-        rows = group.merge(keyed.drop(columns=["stat", "line"], errors="ignore"),
-                           on=["player_id", "_day"], how="inner", suffixes=("", "_frame"))
+        rows = group.merge(
+            keyed.drop(columns=["stat", "line"], errors="ignore"),
+            on=["player_id", "_day"],
+            how="inner",
+            suffixes=("", "_frame"),
+        )
         if rows.empty:
             continue
         pricing = predictor.price(rows, str(stat))
-        over, under, _ = split_line(pricing.family[0] if len(set(pricing.family)) == 1
-                                    else "normal", pricing.mean, pricing.variance,
-                                    rows["line"].to_numpy(float), pricing.lattice)
+        over, under, _ = split_line(
+            pricing.family[0] if len(set(pricing.family)) == 1 else "normal",
+            pricing.mean,
+            pricing.variance,
+            rows["line"].to_numpy(float),
+            pricing.lattice,
+        )
         if len(set(pricing.family)) > 1:
             for fam in set(pricing.family):
                 mask = np.array([f == fam for f in pricing.family])
-                o, u, _ = split_line(fam, pricing.mean[mask], pricing.variance[mask],
-                                     rows["line"].to_numpy(float)[mask], pricing.lattice)
+                o, u, _ = split_line(
+                    fam,
+                    pricing.mean[mask],
+                    pricing.variance[mask],
+                    rows["line"].to_numpy(float)[mask],
+                    pricing.lattice,
+                )
                 over[mask], under[mask] = o, u
-        parts.append(pd.DataFrame({
-            "player_id": rows["player_id"].to_numpy(), "game_date": rows["_day"].to_numpy(),
-            "stat": stat, "bookmaker": rows.get("bookmaker", pd.Series("", index=rows.index))
-            .to_numpy(), "line": rows["line"].to_numpy(float), "mean": pricing.mean,
-            "p_market": rows["p_market"].to_numpy(float), "over": rows["over"].to_numpy(float),
-            "p_model": np.clip(over / np.maximum(over + under, 1e-12), 1e-4, 1 - 1e-4),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "player_id": rows["player_id"].to_numpy(),
+                    "game_date": rows["_day"].to_numpy(),
+                    "stat": stat,
+                    "bookmaker": rows.get("bookmaker", pd.Series("", index=rows.index)).to_numpy(),
+                    "line": rows["line"].to_numpy(float),
+                    "mean": pricing.mean,
+                    "p_market": rows["p_market"].to_numpy(float),
+                    "over": rows["over"].to_numpy(float),
+                    "p_model": np.clip(over / np.maximum(over + under, 1e-12), 1e-4, 1 - 1e-4),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame()
     result = pd.concat(parts, ignore_index=True)
     cutoff = pd.Timestamp(config.line_cutoff) if config.line_cutoff else None
-    result["period"] = "calibration" if cutoff is None else np.where(
-        result["game_date"] < cutoff, "calibration", "evaluation")
+    result["period"] = (
+        "calibration"
+        if cutoff is None
+        else np.where(result["game_date"] < cutoff, "calibration", "evaluation")
+    )
     calibrators, stacker = CalibratorRegistry(), MarketStacker()
     for stat, group in result[result["period"] == "calibration"].groupby("stat"):
         calibrators.fit(str(stat), group["p_model"], group["over"])
-        stacker.fit(str(stat), calibrators.calibrate(str(stat), group["p_model"]),
-                    group["p_market"], group["over"])
+        stacker.fit(
+            str(stat),
+            calibrators.calibrate(str(stat), group["p_model"]),
+            group["p_market"],
+            group["over"],
+        )
     result["p_calibrated"] = np.nan
     result["p_market_aware"] = np.nan
     for stat, index in result.groupby("stat").groups.items():
         p = calibrators.calibrate(str(stat), result.loc[index, "p_model"])
         result.loc[index, "p_calibrated"] = p
         result.loc[index, "p_market_aware"] = stacker.combine(
-            str(stat), p, result.loc[index, "p_market"])
+            str(stat), p, result.loc[index, "p_market"]
+        )
     result.attrs["calibrators"] = calibrators
     result.attrs["stacker"] = stacker
     return result

@@ -173,11 +173,15 @@ def parse_matchup(matchup: pd.Series, team: pd.Series) -> tuple[pd.Series, pd.Se
     code is not the row's own team (the bundle's rule, which keeps both sources aligned).
     """
     parts = matchup.astype("string").str.extract(_MATCHUP)
-    first, separator, last = parts[0], parts[1], parts[2]
-    opp = last.where(first.eq(team), first)
-    home_marker = separator.str.startswith("vs")
-    is_home = (home_marker & first.eq(team)) | (~home_marker & last.eq(team))
-    return opp.where(parts[0].notna()), is_home.where(parts[0].notna())
+    parsed = parts[0].notna().to_numpy(dtype=bool)
+    first, separator, last = (parts[i].fillna("").astype(object) for i in range(3))
+    own = team.astype("string").fillna("").astype(object)
+    is_first = (first == own).to_numpy(dtype=bool)
+    is_last = (last == own).to_numpy(dtype=bool)
+    home_marker = separator.str.startswith("vs").to_numpy(dtype=bool)
+    opp = pd.Series(np.where(is_first, last, first), index=matchup.index, dtype=object)
+    is_home = pd.Series((home_marker & is_first) | (~home_marker & is_last), index=matchup.index)
+    return opp.where(parsed), is_home.astype(object).where(parsed)
 
 
 def _minutes(values: pd.Series) -> pd.Series:

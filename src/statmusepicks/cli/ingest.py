@@ -1,0 +1,75 @@
+"""`statmusepicks ingest ...`: live data from the NBA Stats API and The Odds API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.table import Table
+
+from statmusepicks.cli.common import console, open_container
+from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.services.sync import ingest_nba, ingest_odds
+
+app = typer.Typer(help="Sync live data (NBA box scores, prop lines).", no_args_is_help=True)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Show an actionable error as one red line and exit 1, instead of a traceback."""
+    try:
+        yield
+    except StatMusePicksError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(code=1) from exc
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@app.command("nba")
+def nba_command(
+    since: str | None = typer.Option(
+        None, help="First game date (YYYY-MM-DD); default: the day after the latest stored game."
+    ),
+    until: str | None = typer.Option(None, help="Last game date; default: today (New York)."),
+) -> None:
+    """Fetch box scores from stats.nba.com, validate them and store what is new."""
+    with reported_errors(), open_container() as container:
+        report = ingest_nba(container, since=_date(since), until=_date(until))
+        table = Table("run", "range", "games added", "player rows", "team rows", "quarantined")
+        table.add_row(
+            str(report.run_id),
+            f"{report.since} .. {report.until}",
+            str(report.games_added),
+            str(report.player_rows_added),
+            str(report.team_rows_added),
+            str(report.quarantined),
+        )
+        console.print(table)
+        if report.new_players:
+            console.print(f"new players: {len(report.new_players)}")
+        for change in report.team_changes:
+            console.print(
+                f"team change: player {change['player_id']} {change['from']} -> {change['to']}"
+            )
+        console.print(f"latest stored game: {report.latest_game_date}")
+
+
+@app.command("odds")
+def odds_command() -> None:
+    """Fetch prop lines for the next 36 hours of games (needs ODDS_API_KEY)."""
+    with reported_errors(), open_container() as container:
+        report = ingest_odds(container)
+        console.print(
+            f"run {report.run_id}: {report.events_priced} events priced, "
+            f"{report.lines_added} new line snapshots, {report.quarantined} quarantined"
+        )

@@ -1,0 +1,1 @@
+"""Read-side queries over the database, returning plain records and data frames."""

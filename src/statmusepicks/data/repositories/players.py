@@ -1,0 +1,270 @@
+"""Players and their box scores: name resolution and the game logs features are built from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from statmusepicks.core.errors import AmbiguousError, NotFoundError, ValidationError
+from statmusepicks.core.stats import normalize_name
+from statmusepicks.data.db.models import (
+    Game,
+    Injury,
+    Player,
+    PlayerGameStats,
+    TeamGameStats,
+)
+
+MAX_CANDIDATES = 10
+# Injury statuses that mean the player will not play.
+OUT_STATUSES = ("out", "inactive", "suspended")
+# Reports are published daily; an older one no longer says who plays tonight.
+REPORT_MAX_AGE = dt.timedelta(days=2)
+PLAYER_LOG_FIELDS = (
+    "player_id",
+    "player_name",
+    "game_id",
+    "game_date",
+    "season",
+    "season_type",
+    "team_id",
+    "team",
+    "opp",
+    "is_home",
+    "min",
+    "pts",
+    "reb",
+    "oreb",
+    "dreb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "pf",
+    "fgm",
+    "fga",
+    "fg3m",
+    "fg3a",
+    "ftm",
+    "fta",
+    "plus_minus",
+)
+
+
+@dataclass(frozen=True)
+class PlayerRef:
+    """A resolved player."""
+
+    player_id: int
+    name: str
+    team: str | None
+    last_game_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class ScheduledGame:
+    """A game on the schedule, seen from one team."""
+
+    game_id: str
+    game_date: dt.date
+    season: str
+    team: str
+    opp: str
+    is_home: bool
+
+
+def _ref(player: Player) -> PlayerRef:
+    return PlayerRef(player.player_id, player.name, player.team, player.last_game_date)
+
+
+def _candidates(players: Sequence[Player]) -> list[dict[str, object]]:
+    ordered = sorted(players, key=lambda p: (p.last_game_date or dt.date.min), reverse=True)
+    return [
+        {"playerId": p.player_id, "name": p.name, "team": p.team}
+        for p in ordered[:MAX_CANDIDATES]
+    ]
+
+
+def resolve_player(session: Session, query: str) -> PlayerRef:
+    """The player a name or NBA.com id designates, matching accents, case and suffixes loosely.
+
+    An exact (folded) name wins; otherwise every word of the query must start a word of the
+    name ("jokic", "Nik Jokic"). Several matches raise AmbiguousError (409) with candidates;
+    none raises NotFoundError (404).
+    """
+    text = (query or "").strip()
+    if not text:
+        raise ValidationError("Give a player name or id.", details={"player": query})
+    if text.isdigit():
+        player = session.get(Player, int(text))
+        if player is None:
+            raise NotFoundError(f"No player with id {text}.", details={"player": text})
+        return _ref(player)
+    key = normalize_name(text)
+    if not key:
+        raise NotFoundError(f"No player matches {text!r}.", details={"player": text})
+    exact = session.scalars(select(Player).where(Player.name_key == key)).all()
+    if len(exact) == 1:
+        return _ref(exact[0])
+    matches = exact or _word_prefix_matches(session, key)
+    if not matches:
+        raise NotFoundError(f"No player matches {text!r}.", details={"player": text})
+    if len(matches) > 1:
+        raise AmbiguousError(
+            f"{text!r} matches {len(matches)} players; pass a fuller name or the player id.",
+            details={"player": text, "candidates": _candidates(matches)},
+        )
+    return _ref(matches[0])
+
+
+def _word_prefix_matches(session: Session, key: str) -> list[Player]:
+    words = key.split()
+    # Narrow in SQL on the longest word, then check every word in Python.
+    anchor = max(words, key=len)
+    rows = session.scalars(
+        select(Player).where(
+            or_(Player.name_key.like(f"{anchor}%"), Player.name_key.like(f"% {anchor}%"))
+        )
+    ).all()
+    return [
+        player
+        for player in rows
+        if all(
+            any(part.startswith(word) for part in player.name_key.split()) for word in words
+        )
+    ]
+
+
+def _logs(session: Session, statement: Select[tuple[PlayerGameStats]]) -> pd.DataFrame:
+    columns = [getattr(PlayerGameStats, name) for name in PLAYER_LOG_FIELDS]
+    query = statement.with_only_columns(*columns).order_by(
+        PlayerGameStats.game_date, PlayerGameStats.player_id
+    )
+    frame = pd.read_sql(query, session.connection())
+    frame["game_date"] = pd.to_datetime(frame["game_date"]).dt.date
+    return frame
+
+
+def player_game_logs(
+    session: Session,
+    player_ids: Sequence[int],
+    *,
+    since: dt.date | None = None,
+    before: dt.date | None = None,
+) -> pd.DataFrame:
+    """Box scores of some players (bundled column names), oldest first, in [since, before)."""
+    statement = select(PlayerGameStats).where(PlayerGameStats.player_id.in_(list(player_ids)))
+    if since is not None:
+        statement = statement.where(PlayerGameStats.game_date >= since)
+    if before is not None:
+        statement = statement.where(PlayerGameStats.game_date < before)
+    return _logs(session, statement)
+
+
+def recent_player_game_logs(
+    session: Session, player_id: int, *, before: dt.date | None, limit: int
+) -> pd.DataFrame:
+    """A player's last `limit` games before `before`, oldest first."""
+    statement = select(PlayerGameStats.game_date).where(PlayerGameStats.player_id == player_id)
+    if before is not None:
+        statement = statement.where(PlayerGameStats.game_date < before)
+    cutoff = session.scalar(
+        statement.order_by(PlayerGameStats.game_date.desc()).offset(limit - 1).limit(1)
+    )
+    return player_game_logs(session, [player_id], since=cutoff, before=before)
+
+
+def team_player_logs(
+    session: Session, team: str, season: str, *, before: dt.date | None = None
+) -> pd.DataFrame:
+    """Every box score of one team's players in one season (teammates-out features)."""
+    statement = select(PlayerGameStats).where(
+        PlayerGameStats.team == team, PlayerGameStats.season == season
+    )
+    if before is not None:
+        statement = statement.where(PlayerGameStats.game_date < before)
+    return _logs(session, statement)
+
+
+def all_player_logs(session: Session) -> pd.DataFrame:
+    """Every stored box score (training and the feature store)."""
+    return _logs(session, select(PlayerGameStats))
+
+
+def team_game_logs(session: Session) -> pd.DataFrame:
+    """Every stored team game (bundled team_game_logs column names)."""
+    frame = pd.read_sql(
+        select(TeamGameStats).order_by(TeamGameStats.game_date, TeamGameStats.team),
+        session.connection(),
+    )
+    frame["game_date"] = pd.to_datetime(frame["game_date"]).dt.date
+    return frame
+
+
+def latest_game_date(session: Session) -> dt.date | None:
+    """Date of the newest stored box score."""
+    return session.scalar(select(func.max(PlayerGameStats.game_date)))
+
+
+def latest_team_game(session: Session) -> tuple[dt.date | None, int]:
+    """Date of the newest team game and the number of team games (a cheap freshness stamp)."""
+    row = session.execute(
+        select(func.max(TeamGameStats.game_date), func.count()).select_from(TeamGameStats)
+    ).one()
+    return row[0], int(row[1])
+
+
+def next_game(session: Session, team: str, on_or_after: dt.date) -> ScheduledGame | None:
+    """The team's first scheduled or played game on or after a date, if the schedule has it."""
+    game = session.scalar(
+        select(Game)
+        .where(
+            or_(Game.home_team == team, Game.away_team == team),
+            Game.game_date >= on_or_after,
+        )
+        .order_by(Game.game_date)
+        .limit(1)
+    )
+    if game is None:
+        return None
+    home = game.home_team == team
+    return ScheduledGame(
+        game_id=game.game_id,
+        game_date=game.game_date,
+        season=game.season,
+        team=team,
+        opp=game.away_team if home else game.home_team,
+        is_home=home,
+    )
+
+
+def reported_out(session: Session, team: str, on: dt.date) -> pd.DataFrame:
+    """Players of a team whose latest injury report on or before `on` rules them out.
+
+    Columns player_id, team, game_date (= `on`): the `absences` input of the feature frame.
+    """
+    latest = (
+        select(Injury.player_id, func.max(Injury.report_date).label("report_date"))
+        .join(Player, Player.player_id == Injury.player_id)
+        .where(
+            Player.team == team,
+            Injury.report_date <= on,
+            Injury.report_date >= on - REPORT_MAX_AGE,
+        )
+        .group_by(Injury.player_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Injury.player_id, Injury.status).join(
+            latest,
+            (Injury.player_id == latest.c.player_id)
+            & (Injury.report_date == latest.c.report_date),
+        )
+    ).all()
+    out = sorted({pid for pid, status in rows if status.strip().lower() in OUT_STATUSES})
+    return pd.DataFrame({"player_id": out, "team": team, "game_date": on})

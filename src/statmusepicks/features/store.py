@@ -1,0 +1,221 @@
+"""The feature store: the full feature frame materialized as parquet and registered in the DB.
+
+A feature set lives under `<var_dir>/features/<version>/`, partitioned by season, sorted by
+player and date. Its version is a hash of the feature code (every module of this package) and of
+the input logs, so the same code on the same data never builds twice, and a model can record
+exactly which features it was trained on. The `feature_sets` table lists what was built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from statmusepicks.core.errors import NotFoundError
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.db.models import FeatureSet
+from statmusepicks.data.db.session import make_engine
+from statmusepicks.features.frame import build_feature_frame
+from statmusepicks.features.inputs import PLAYER_LOG_COLUMNS, TEAM_LOG_COLUMNS
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+STORE_SUBDIR = "features"
+# Row groups of ~20k rows let a reader skip to one player's rows by the player_id statistics.
+ROW_GROUP_ROWS = 20_000
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FeatureSetInfo:
+    """A registered feature set."""
+
+    version: str
+    code_hash: str
+    data_hash: str
+    path: Path
+    rows: int
+    min_date: dt.date | None
+    max_date: dt.date | None
+    reused: bool = False
+
+
+def feature_code_hash() -> str:
+    """SHA-256 over the source of every module in the features package."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def logs_data_hash(player_logs: pd.DataFrame, team_logs: pd.DataFrame) -> str:
+    """SHA-256 over the log columns the features read (row order does not matter)."""
+    digest = hashlib.sha256()
+    for frame, columns, keys in (
+        (player_logs, PLAYER_LOG_COLUMNS, ["player_id", "game_date"]),
+        (team_logs, (*TEAM_LOG_COLUMNS, "season_type"), ["team", "game_date"]),
+    ):
+        present = [column for column in columns if column in frame.columns]
+        ordered = frame[present].astype({"game_date": str}).sort_values(keys, kind="mergesort")
+        hashes = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+        digest.update(hashes.tobytes())
+    return digest.hexdigest()
+
+
+def _engine(source: Engine | Settings) -> Engine:
+    return source if isinstance(source, Engine) else make_engine(source.database_url)
+
+
+def _registered(session: Session, version: str) -> FeatureSet | None:
+    return session.scalar(select(FeatureSet).where(FeatureSet.version == version))
+
+
+def _info(record: FeatureSet, *, reused: bool = False) -> FeatureSetInfo:
+    return FeatureSetInfo(
+        version=record.version,
+        code_hash=record.code_hash,
+        data_hash=record.data_hash,
+        path=Path(record.path),
+        rows=record.rows,
+        min_date=record.min_date,
+        max_date=record.max_date,
+        reused=reused,
+    )
+
+
+def build_store(
+    player_logs: pd.DataFrame,
+    team_logs: pd.DataFrame,
+    *,
+    settings: Settings,
+    engine: Engine,
+    force: bool = False,
+    on_step: Step | None = None,
+) -> FeatureSetInfo:
+    """Build the feature frame of every logged player-game, write it and register it.
+
+    Returns the existing set without rebuilding when this code already built this data.
+    """
+    step = on_step or (lambda _name: None)
+    code_hash, data_hash = feature_code_hash(), logs_data_hash(player_logs, team_logs)
+    version = hashlib.sha256(f"{code_hash}:{data_hash}".encode()).hexdigest()[:16]
+    path = settings.var_dir / STORE_SUBDIR / version
+    with Session(engine) as session:
+        record = _registered(session, version)
+        if record is not None and path.exists() and not force:
+            return _info(record, reused=True)
+    step("features")
+    frame = build_feature_frame(player_logs, team_logs, on_step=step)
+    step("write")
+    _write(frame, path)
+    step("register")
+    dates = frame["game_date"]
+    with Session(engine) as session, session.begin():
+        record = _registered(session, version) or FeatureSet(version=version)
+        record.code_hash, record.data_hash = code_hash, data_hash
+        record.path, record.rows = str(path), len(frame)
+        record.min_date = dates.min().date() if len(frame) else None
+        record.max_date = dates.max().date() if len(frame) else None
+        session.add(record)
+        session.flush()
+        info = _info(record)
+    return info
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    """Season partitions, each sorted by player then date (fast single-player reads)."""
+    staging = path.with_name(path.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    for season, part in frame.groupby("season", sort=True):
+        directory = staging / f"season={season}"
+        directory.mkdir(parents=True)
+        ordered = part.sort_values(["player_id", "game_date"], kind="mergesort")
+        table = pa.Table.from_pandas(ordered.drop(columns="season"), preserve_index=False)
+        pq.write_table(table, directory / "part-0.parquet", row_group_size=ROW_GROUP_ROWS)
+    shutil.rmtree(path, ignore_errors=True)
+    staging.rename(path)
+
+
+def latest_feature_set(source: Engine | Settings) -> FeatureSetInfo:
+    """The most recently built feature set (NotFoundError before `features build`)."""
+    with Session(_engine(source)) as session:
+        record = session.scalar(select(FeatureSet).order_by(FeatureSet.id.desc()).limit(1))
+        if record is None:
+            raise NotFoundError("No feature set built yet: run `statmusepicks features build`.")
+        return _info(record)
+
+
+def _dataset(info: FeatureSetInfo) -> ds.Dataset:
+    return ds.dataset(info.path, format="parquet", partitioning="hive")
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    frame["season"] = frame["season"].astype(str)
+    return frame.sort_values(["game_date", "player_id"], kind="mergesort").reset_index(drop=True)
+
+
+def load_store(
+    source: Engine | Settings,
+    *,
+    version: str | None = None,
+    seasons: list[str] | None = None,
+    columns: list[str] | None = None,
+) -> pd.DataFrame:
+    """The latest (or a given) feature set as one frame, rows by (game_date, player_id)."""
+    info = latest_feature_set(source) if version is None else _by_version(source, version)
+    condition = ds.field("season").isin(seasons) if seasons else None
+    wanted = None if columns is None else list(dict.fromkeys(["season", *columns]))
+    return _to_frame(_dataset(info).to_table(columns=wanted, filter=condition))
+
+
+def _by_version(source: Engine | Settings, version: str) -> FeatureSetInfo:
+    with Session(_engine(source)) as session:
+        record = _registered(session, version)
+        if record is None:
+            raise NotFoundError(f"Feature set {version!r} is not registered.")
+        return _info(record)
+
+
+def read_player_features(info: FeatureSetInfo, player_id: int) -> pd.DataFrame:
+    """One player's rows straight from disk (row-group statistics skip everyone else)."""
+    table = _dataset(info).to_table(filter=ds.field("player_id") == int(player_id))
+    return _to_frame(table)
+
+
+class FeatureStore:
+    """A feature set held in memory and indexed by (player_id, game_date) for serving."""
+
+    def __init__(self, frame: pd.DataFrame, info: FeatureSetInfo) -> None:
+        self.info = info
+        self.frame = frame
+        keys = pd.MultiIndex.from_arrays([frame["player_id"], frame["game_date"]])
+        self._rows = pd.Series(range(len(frame)), index=keys)
+
+    @classmethod
+    def open(cls, source: Engine | Settings, version: str | None = None) -> FeatureStore:
+        info = latest_feature_set(source) if version is None else _by_version(source, version)
+        return cls(_to_frame(_dataset(info).to_table()), info)
+
+    def vector(self, player_id: int, game_date: dt.date | str) -> pd.Series:
+        """The feature row of one logged player-game (NotFoundError when absent)."""
+        try:
+            row = self._rows.at[(int(player_id), pd.Timestamp(game_date))]
+        except KeyError as exc:
+            raise NotFoundError(
+                f"No stored features for player {player_id} on {game_date}."
+            ) from exc
+        return self.frame.iloc[int(row)]
+

@@ -1,0 +1,266 @@
+"""Use cases: train models (quick or full), register them, and manage the registry.
+
+The CLI and `make run` call these. Training reads the feature store (built on first use from
+the loaded logs), the real prop lines for calibration, fans the work out with Ray, registers
+every model in MLflow (mirrored to disk and the `models` table) and writes a training report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.logging import get_logger
+from statmusepicks.core.settings import Settings
+from statmusepicks.core.stats import BASE_STATS, STATS, resolve_stat
+from statmusepicks.data.ingest.bundled import read_player_logs, read_prop_lines, read_team_logs
+from statmusepicks.evaluation.baselines import POINT_BASELINES, market_lines, point_baselines
+from statmusepicks.evaluation.metrics import probability_scores
+from statmusepicks.evaluation.reports import write_tables
+from statmusepicks.features.store import build_store, latest_feature_set, load_store
+from statmusepicks.models.dataset import target_column, write_snapshot
+from statmusepicks.models.registry import ModelRegistry, load_champions
+from statmusepicks.models.training import TrainConfig, TrainingRun, quick_config, train_models
+from statmusepicks.models.tuning import tune_stat
+from statmusepicks.services.container import Container, build_container
+
+log = get_logger(__name__)
+LINES_SEASON = "2025-26"
+
+
+@dataclass
+class TrainingSummary:
+    """What a training run registered and where its report is."""
+
+    versions: dict[str, str]
+    seconds: dict[str, float]
+    failures: list[str]
+    report: dict[str, Path] = field(default_factory=dict)
+    tuned: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def feature_frame(container: Container) -> tuple[pd.DataFrame, str]:
+    """The latest feature set (built from the bundled logs first if none exists) and its version."""
+    try:
+        info = latest_feature_set(container.engine)
+    except Exception:
+        data_dir = container.settings.bundled_data_dir
+        info = build_store(
+            read_player_logs(data_dir),
+            read_team_logs(data_dir),
+            settings=container.settings,
+            engine=container.engine,
+        )
+    return load_store(container.engine, version=info.version), info.version
+
+
+def line_history(settings: Settings, season: str = LINES_SEASON) -> pd.DataFrame:
+    """Settled main lines of the line season, de-vigged per book."""
+    return market_lines(read_prop_lines(settings.bundled_data_dir), season=season)
+
+
+def parse_stats(names: list[str] | None, default: tuple[str, ...] = BASE_STATS) -> tuple[str, ...]:
+    """Canonical single-stat names (combos are priced from their parts, never trained)."""
+    if not names:
+        return default
+    keys = tuple(dict.fromkeys(resolve_stat(n).key for n in names))
+    combos = [k for k in keys if STATS[k].is_combo or k == "minutes"]
+    if combos:
+        raise ValidationError(
+            f"{', '.join(combos)} cannot be trained: combos come from their components",
+            details={"trainable": list(BASE_STATS)},
+        )
+    return keys
+
+
+def _line_metrics(run: TrainingRun) -> dict[str, dict[str, float]]:
+    priced = run.line_predictions
+    if priced is None or priced.empty:
+        return {}
+    metrics: dict[str, dict[str, float]] = {}
+    for stat, group in priced.groupby("stat"):
+        for column, label in (
+            ("p_model", "lines"),
+            ("p_calibrated", "lines_calibrated"),
+            ("p_market", "lines_market"),
+        ):
+            scores = probability_scores(group["over"], group[column])
+            metrics.setdefault(str(stat), {}).update(
+                {f"{label}_{k}": float(v) for k, v in scores.items() if k != "n"}
+                | {"lines_n": float(scores["n"])}
+            )
+    return metrics
+
+
+def training_report(
+    run: TrainingRun, frame: pd.DataFrame, player_logs: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Per stat (global) and per player and stat: every variant's validation MAE and baselines."""
+    rows = []
+    player_rows = []
+    for stat, fit in run.fits.items():
+        column = target_column(stat)
+        valid = frame.loc[fit.valid_pred.index, ["player_id", "game_id", column]]
+        base = point_baselines(player_logs, column)
+        joined = valid.assign(game_id=valid["game_id"].astype(str), pred=fit.valid_pred).merge(
+            base, on=["player_id", "game_id"], how="left"
+        )
+        row: dict[str, Any] = {
+            "stat": stat,
+            "scope": "global",
+            "chosen": fit.variant,
+            "rows": len(joined),
+            "features": len(fit.features),
+            "spread": fit.spread.family,
+            "seconds": round(fit.seconds, 1),
+        }
+        row |= {f"mae_{k}": v for k, v in fit.variant_scores.items()}
+        complete = joined.dropna(subset=list(POINT_BASELINES))
+        row |= {
+            f"mae_{b}": float(np.mean(np.abs(complete[b] - complete[column])))
+            for b in POINT_BASELINES
+        }
+        row["mae_model_same_rows"] = float(np.mean(np.abs(complete["pred"] - complete[column])))
+        rows.append(row)
+        by_game = joined.set_index(joined.index)
+        for result in (r for r in run.players if r.stat == stat):
+            mine = by_game[by_game["player_id"] == result.player_id]
+            player_rows.append(
+                {
+                    "stat": stat,
+                    "player_id": result.player_id,
+                    "winner": result.winner,
+                    **{f"mae_{k}": v for k, v in result.valid_mae.items()},
+                    **{
+                        f"mae_{b}": float(np.mean(np.abs(mine[b] - mine[column])))
+                        for b in POINT_BASELINES
+                    },
+                }
+            )
+    tables = {"global_models": pd.DataFrame(rows)}
+    if player_rows:
+        tables["player_models"] = pd.DataFrame(player_rows)
+    if run.failures:
+        tables["failures"] = pd.DataFrame(
+            [{"task": f.key, "error": (f.error or "").splitlines()[-1]} for f in run.failures]
+        )
+    return tables
+
+
+def train(
+    container: Container,
+    *,
+    stats: list[str] | None = None,
+    players: list[int] | None = None,
+    trials: int = 0,
+    quick: bool = False,
+    progress: bool = True,
+    config: TrainConfig | None = None,
+) -> TrainingSummary:
+    """Train, register and report. `trials` > 0 tunes XGBoost with Optuna first."""
+    settings = container.settings
+    started = time.perf_counter()
+    frame, store_version = feature_frame(container)
+    chosen = parse_stats(stats)
+    if config is None:
+        base = quick_config() if quick else TrainConfig()
+        config = replace(
+            base,
+            stats=chosen,
+            players=tuple(players) if players else None,
+            ray_address=settings.ray_address,
+            progress=progress,
+        )
+    tuned: dict[str, dict[str, Any]] = {}
+    if trials > 0:
+        for stat in config.stats:
+            result = tune_stat(
+                frame, stat, split=config.split, storage=settings.database_url, trials=trials
+            )
+            tuned[stat] = result.best_params
+        config = replace(config, params={f"{s}:xgboost": p for s, p in tuned.items() if p})
+    if not config.quick:
+        write_snapshot(frame, settings.var_dir / "datasets", feature_code_version=store_version)
+    run = train_models(frame, config, line_history(settings))
+    player_logs = read_player_logs(settings.bundled_data_dir)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    report = write_tables(
+        training_report(run, frame, player_logs),
+        settings.var_dir / "reports" / f"training-{stamp}",
+        title=f"Training run {stamp} ({'quick' if config.quick else 'full'})",
+        notes=f"Feature set {store_version}; seconds: {run.seconds}",
+    )
+    registry = ModelRegistry(settings, container.sessions)
+    line_metrics = _line_metrics(run)
+    versions = {}
+    for model in run.models:
+        model.dataset_version = store_version
+        if model.scope == "global":
+            model.metrics |= line_metrics.get(model.stat, {})
+        if model.stat in tuned:
+            model.params = {
+                **model.params,
+                **{f"tuned_{k}": v for k, v in tuned[model.stat].items()},
+            }
+        versions[model.name] = registry.register(
+            model, artifacts={"report": report["report"]}, promote="auto"
+        )
+    seconds = {**run.seconds, "wall": time.perf_counter() - started}
+    return TrainingSummary(versions, seconds, [f.key for f in run.failures], report, tuned)
+
+
+def train_quick(settings: Settings, *, progress: bool = False) -> TrainingSummary:
+    """The default quick training (`statmusepicks train --quick`, `make run` on first start)."""
+    container = build_container(settings)
+    try:
+        return train(container, quick=True, progress=progress)
+    finally:
+        container.close()
+
+
+def ensure_models(settings: Settings) -> TrainingSummary | None:
+    """Train the quick default set when no champion is registered yet (first start)."""
+    if load_champions(settings):
+        return None
+    log.info("no registered model: training the quick default set")
+    return train_quick(settings)
+
+
+# ------------------------------------------------------------------------- registry
+def list_models(container: Container) -> list[dict[str, Any]]:
+    """One row per registered model: name, champion, challenger, versions."""
+    registry = ModelRegistry(container.settings, container.sessions)
+    rows = []
+    for name in registry.names():
+        aliases = registry.aliases(name)
+        rows.append(
+            {
+                "name": name,
+                "champion": aliases.get("champion"),
+                "challenger": aliases.get("challenger"),
+                "versions": len(registry.versions(name)),
+            }
+        )
+    return rows
+
+
+def show_model(container: Container, name: str) -> dict[str, Any]:
+    """Versions, aliases and metrics of one model."""
+    return ModelRegistry(container.settings, container.sessions).show(name)
+
+
+def promote_model(container: Container, name: str, version: str) -> None:
+    """Make a version the champion."""
+    ModelRegistry(container.settings, container.sessions).promote(name, version)
+
+
+def rollback_model(container: Container, name: str) -> str:
+    """Restore the previous champion; returns its version."""
+    return ModelRegistry(container.settings, container.sessions).rollback(name)

@@ -1,0 +1,108 @@
+"""Backtests end to end: run on a real slice, store in SQLite and PostgreSQL, serve over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from statmusepicks.api.app import create_app
+from statmusepicks.core.errors import NotFoundError, ValidationError
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.cache import MemoryCache
+from statmusepicks.data.db.session import make_session_factory
+from statmusepicks.services.backtests import (
+    BacktestRequest,
+    get_backtest,
+    list_backtests,
+    run_backtest,
+)
+from statmusepicks.services.container import Container
+
+START, END = dt.date(2025, 10, 21), dt.date(2025, 10, 24)
+
+
+@pytest.fixture
+def container(engine: Engine, settings: Settings, bundle_dir: Path) -> Container:
+    """A container over a migrated database (both backends) and the small real bundle."""
+    configured = settings.model_copy(update={"bundled_data_dir": bundle_dir})
+    return Container(
+        settings=configured,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
+    )
+
+
+@pytest.fixture
+def stored(container: Container, tmp_path: Path) -> int:
+    request = BacktestRequest(
+        start=START, end=END, strategy="ev", source="bundled", output_dir=tmp_path / "report"
+    )
+    return run_backtest(container, request).id
+
+
+@pytest.fixture
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(container.settings, container=container)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+def test_a_run_on_real_lines_is_stored_with_its_report(
+    container: Container, stored: int, tmp_path: Path
+) -> None:
+    run = get_backtest(container, stored)
+    assert run["synthetic"] is False
+    assert run["summary"]["line_source"] == "bundled"
+    assert run["summary"]["props"] > 0
+    assert set(run["summary"]["strategies"]) == {"ev", "always_over", "always_under", "frontend"}
+    assert (tmp_path / "report" / "report.html").exists()
+    assert list_backtests(container)[0]["id"] == stored
+
+
+def test_an_unknown_pricer_or_book_is_refused(container: Container) -> None:
+    with pytest.raises(ValidationError):
+        run_backtest(container, BacktestRequest(START, END, pricer="crystal_ball"))
+    with pytest.raises(ValidationError):
+        run_backtest(container, BacktestRequest(START, END, book="nobook", source="bundled"))
+
+
+def test_a_missing_run_is_not_found(container: Container) -> None:
+    with pytest.raises(NotFoundError):
+        get_backtest(container, 999_999)
+
+
+async def test_stored_runs_are_listed_and_served_in_full(
+    client: httpx.AsyncClient, stored: int
+) -> None:
+    listing = await client.get("/api/backtests")
+    assert listing.status_code == 200
+    runs = listing.json()["backtests"]
+    assert runs[0]["id"] == stored
+    assert runs[0]["synthetic"] is False
+    assert "roi" in runs[0]["strategies"]["ev"]
+    response = await client.get(f"/api/backtests/{stored}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == stored
+    assert body["summary"]["probability"]["overall"]["market"]["n"] > 0
+
+
+async def test_an_unknown_run_is_a_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/backtests/424242")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/backtests/abc", "/api/backtests/0", "/api/backtests?limit=0"])
+async def test_malformed_requests_are_a_json_422(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 422
+    assert response.json()["error"]

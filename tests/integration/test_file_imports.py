@@ -1,0 +1,140 @@
+"""`lines import` and `injuries import`: the same validation and quarantine as the bundled load."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from statmusepicks.cli.main import app
+from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.settings import get_settings
+from statmusepicks.data.db.migrate import upgrade
+from statmusepicks.data.db.models import Injury, Player, PropLine
+from statmusepicks.data.db.session import make_engine
+from statmusepicks.data.ingest.injuries import CsvInjuryProvider, import_injuries
+from statmusepicks.data.ingest.lines_file import import_lines_file
+from statmusepicks.data.ingest.upsert import upsert_frame
+from tests import factories
+
+
+def real_lines(rows: int = 200) -> pd.DataFrame:
+    """Real bundled prop lines of one day."""
+    lines = factories.prop_lines()
+    return lines[lines["game_date"].astype(str) == "2025-11-12"].head(rows).reset_index(drop=True)
+
+
+def stored(engine: Engine, model: type) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_lines_file_loads_its_good_rows_and_quarantines_the_bad(
+    engine: Engine, tmp_path: Path, suffix: str
+) -> None:
+    lines = real_lines()
+    lines.loc[0, "over_price"] = 50
+    lines.loc[1, "market"] = "dunks"
+    path = tmp_path / f"lines{suffix}"
+    if suffix == ".csv":
+        lines.to_csv(path, index=False)
+    else:
+        lines.to_parquet(path, index=False)
+    report = import_lines_file(engine, path)
+    assert (report.table.inserted, report.table.quarantined) == (198, 2)
+    assert report.table.reasons == {
+        "price is not valid American odds (|odds| < 100)": 1,
+        "unknown market": 1,
+    }
+    again = import_lines_file(engine, path)
+    assert (again.table.inserted, again.table.updated) == (0, 0)
+    assert stored(engine, PropLine) == 198
+
+
+def test_a_hand_made_lines_file_gets_season_ids_and_estimated_capture(
+    engine: Engine, tmp_path: Path
+) -> None:
+    player = pd.DataFrame(
+        [{"player_id": 1628983, "name": "Shai Gilgeous-Alexander", "name_key": "shai gilgeous alexander",
+          "team_id": 1610612760, "team": "OKC", "last_game_date": dt.date(2025, 11, 14)}]
+    )  # fmt: skip
+    upsert_frame(engine, Player.__table__, player, ("player_id",))  # type: ignore[arg-type]
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "game_date,home_team,away_team,player_name,market,bookmaker,line,over_price,under_price\n"
+        "2025-11-20,OKC,UTA,Shai Gilgeous-Alexander,points,fanduel,31.5,-110,-110\n"
+    )
+    report = import_lines_file(engine, path)
+    assert report.table.inserted == 1
+    with engine.connect() as connection:
+        row = connection.execute(select(PropLine)).one()
+    assert (row.player_id, row.season, row.captured_at_estimated) == (1628983, "2025-26", True)
+
+
+def test_a_file_that_is_not_lines_is_refused_with_the_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValidationError, match="lacks the prop-lines columns"):
+        import_lines_file(make_engine("sqlite://"), path)
+
+
+def test_injuries_resolve_names_and_quarantine_unknown_players_and_statuses(
+    engine: Engine, tmp_path: Path
+) -> None:
+    players = pd.DataFrame(
+        [
+            {"player_id": 1628983, "name": "Shai Gilgeous-Alexander", "name_key": "shai gilgeous alexander",
+             "team_id": 1610612760, "team": "OKC", "last_game_date": dt.date(2025, 11, 14)},
+            {"player_id": 203999, "name": "Nikola Jokić", "name_key": "nikola jokic",
+             "team_id": 1610612743, "team": "DEN", "last_game_date": dt.date(2025, 11, 14)},
+        ]
+    )  # fmt: skip
+    upsert_frame(engine, Player.__table__, players, ("player_id",))  # type: ignore[arg-type]
+    path = tmp_path / "injuries.csv"
+    path.write_text(
+        "player_name,date,status,note\n"
+        "Shai Gilgeous-Alexander,2025-11-20,Questionable,Left ankle\n"
+        "Nikola Jokic,2025-11-20,GTD,Rest\n"
+        "Nobody Atall,2025-11-20,Out,\n"
+        "Shai Gilgeous-Alexander,2025-11-21,Benched,\n"
+    )
+    report = import_injuries(engine, CsvInjuryProvider(path))
+    assert (report.table.inserted, report.table.quarantined) == (2, 2)
+    assert set(report.table.reasons) == {"'player_id' is missing", "unknown injury status"}
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(select(Injury.player_id, Injury.status)).all())
+    assert statuses == {1628983: "questionable", 203999: "day-to-day"}
+    again = import_injuries(engine, CsvInjuryProvider(path))
+    assert again.table.inserted == 0
+    assert stored(engine, Injury) == 2
+
+
+def test_the_cli_imports_lines_and_explains_a_missing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "cli.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("REDIS_URL", "")
+    path = tmp_path / "lines.parquet"
+    real_lines(50).to_parquet(path, index=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        imported = runner.invoke(app, ["lines", "import", str(path)])
+        missing = runner.invoke(app, ["lines", "import", str(tmp_path / "nope.csv")])
+    finally:
+        get_settings.cache_clear()
+    assert imported.exit_code == 0, imported.output
+    assert "50 inserted" in imported.output
+    assert missing.exit_code == 1
+    assert "No such file" in missing.output
+    assert stored(engine, PropLine) == 50
+    engine.dispose()

@@ -1,0 +1,167 @@
+"""The morning sync: NBA then odds then the hand-off callbacks, alerting on every failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from statmusepicks.core.errors import UpstreamError
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.clients.nba_stats import NBAStatsClient
+from statmusepicks.data.clients.upstream import RetryPolicy
+from statmusepicks.data.ingest.daily import sync_nba
+from statmusepicks.services.sync import (
+    Alerter,
+    SyncOutcome,
+    raise_if_failed,
+    run_daily_sync,
+    stale_message,
+)
+from tests.upstream_fakes import FakeClock, answer_game_log, game_log_rows
+
+TODAY = dt.date(2025, 11, 17)
+REAL_DAY = dt.date(2025, 11, 14)
+
+
+@pytest.fixture
+def db(sqlite_engine: Engine, tmp_path: Path) -> Engine:
+    """A database holding the real 2025-11-14 games, the last day before the fabricated ones."""
+    sync_nba(sqlite_engine, nba_client(tmp_path), since=REAL_DAY, until=REAL_DAY)
+    return sqlite_engine
+
+
+class Webhook:
+    """Records what the alerting POSTs."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.posts: list[dict] = []
+        self.status = status
+        self.transport = httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.posts.append(json.loads(request.content))
+        return httpx.Response(self.status)
+
+
+def nba_client(tmp_path: Path, *, failing: bool = False) -> NBAStatsClient:
+    payloads = {"P": game_log_rows("P"), "T": game_log_rows("T")}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if failing:
+            return httpx.Response(503)
+        return httpx.Response(200, json=answer_game_log(dict(request.url.params), payloads))
+
+    settings = Settings(environment="test", var_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    return NBAStatsClient.from_settings(
+        settings,
+        transport=httpx.MockTransport(handler),
+        clock=FakeClock(),
+        retry=RetryPolicy(sleep=lambda _: None),
+    )
+
+
+def test_an_alert_is_logged_and_posted_to_the_webhook() -> None:
+    webhook = Webhook()
+    delivered = Alerter("https://hooks.test/x", transport=webhook.transport).alert(
+        "sync.nba_failed", "NBA sync failed: boom", error="upstream_error"
+    )
+    assert delivered
+    assert webhook.posts == [
+        {"text": "[statmusepicks] NBA sync failed: boom", "event": "sync.nba_failed", "error": "upstream_error"}
+    ]
+
+
+def test_a_webhook_that_is_down_never_breaks_the_sync() -> None:
+    webhook = Webhook(status=502)
+    assert not Alerter("https://hooks.test/x", transport=webhook.transport).alert("e", "m")
+
+
+def test_without_a_webhook_alerts_are_only_logged() -> None:
+    assert not Alerter(None).alert("e", "m")
+
+
+def test_new_games_are_handed_to_the_next_steps_with_the_players_touched(
+    db: Engine, tmp_path: Path
+) -> None:
+    webhook = Webhook()
+    touched: list[list[int]] = []
+    outcome = run_daily_sync(
+        db,
+        nba_client=nba_client(tmp_path),
+        odds_client=None,
+        alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
+        on_players_touched=[touched.append],
+        today=TODAY,
+    )
+    assert outcome.ok and not outcome.stale
+    assert outcome.nba is not None and outcome.nba.games_added == 15  # the fabricated 2025-11-15/16
+    assert len(touched) == 1 and 9900001 in touched[0]
+    assert webhook.posts == []
+
+
+def test_a_failed_nba_sync_alerts_and_reports_failure(db: Engine, tmp_path: Path) -> None:
+    webhook = Webhook()
+    outcome = run_daily_sync(
+        db,
+        nba_client=nba_client(tmp_path, failing=True),
+        odds_client=None,
+        alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
+        today=TODAY,
+    )
+    assert not outcome.ok
+    assert webhook.posts[0]["event"] == "sync.nba_failed"
+    assert "HTTP 503" in webhook.posts[0]["text"]
+    with pytest.raises(UpstreamError, match="nba: "):
+        raise_if_failed(outcome)
+
+
+def test_nothing_new_for_more_than_a_day_in_season_raises_a_stale_data_alert(
+    db: Engine, tmp_path: Path
+) -> None:
+    webhook = Webhook()
+    alerter = Alerter("https://hooks.test/x", transport=webhook.transport)
+    run_daily_sync(db, nba_client=nba_client(tmp_path), odds_client=None, alerter=alerter, today=TODAY)
+    later = run_daily_sync(
+        db,
+        nba_client=nba_client(tmp_path),
+        odds_client=None,
+        alerter=alerter,
+        today=TODAY + dt.timedelta(days=3),
+    )
+    assert later.ok and later.stale
+    assert webhook.posts[-1]["event"] == "sync.stale_data"
+    assert "2025-11-16" in webhook.posts[-1]["text"]
+
+
+def test_a_quiet_summer_is_not_stale(db: Engine) -> None:
+    assert stale_message(db, dt.date(2026, 8, 1), max_age=dt.timedelta(hours=24)) is None
+
+
+def test_a_failing_hand_off_step_alerts_but_keeps_the_stored_games(
+    db: Engine, tmp_path: Path
+) -> None:
+    webhook = Webhook()
+
+    def refresh_features(player_ids: list[int]) -> None:
+        raise RuntimeError("feature store offline")
+
+    outcome = run_daily_sync(
+        db,
+        nba_client=nba_client(tmp_path),
+        odds_client=None,
+        alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
+        on_players_touched=[refresh_features],
+        today=TODAY,
+    )
+    assert outcome.nba is not None and outcome.nba.games_added == 15
+    assert outcome.errors == ["refresh_features: RuntimeError('feature store offline')"]
+    assert webhook.posts[0]["event"] == "sync.hook_failed"
+
+
+def test_an_outcome_without_errors_is_ok() -> None:
+    raise_if_failed(SyncOutcome())

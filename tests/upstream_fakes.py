@@ -1,0 +1,187 @@
+"""Stand-ins for the network edge: stats.nba.com and The Odds API, replaying the real formats.
+
+`NBAStatsServer` is a real HTTP server on 127.0.0.1 (an ephemeral port) answering
+`/stats/leaguegamelog` from the fixture payloads, filtered by Season, SeasonType, DateFrom and
+DateTo like the real endpoint; queued failures (429, 500...) are served first.
+The games after 2025-11-14 it serves are FABRICATED fixtures (see tests/fixtures/build_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NBA_FIXTURES = FIXTURES / "nba_stats"
+ODDS_FIXTURES = FIXTURES / "odds_api"
+
+
+def nba_fixture(name: str) -> dict[str, Any]:
+    """A stats.nba.com fixture payload (a fresh copy, safe to mutate)."""
+    return json.loads((NBA_FIXTURES / name).read_text())
+
+
+def odds_fixture(name: str) -> Any:
+    """An Odds API fixture payload."""
+    return json.loads((ODDS_FIXTURES / name).read_text())
+
+
+def game_log_rows(kind: str) -> dict[str, Any]:
+    """Every fixture row of leaguegamelog P or T: the real 2025-11-14 day and the fabricated days."""
+    real = nba_fixture(f"leaguegamelog_{kind}_2025-11-14.json")
+    fake = nba_fixture(f"leaguegamelog_{kind}_fabricated.json")
+    real["resultSets"][0]["rowSet"] += fake["resultSets"][0]["rowSet"]
+    return real
+
+
+def answer_game_log(params: dict[str, str], payloads: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What leaguegamelog answers for these parameters, from the fixture rows."""
+    payload = copy.deepcopy(payloads[params.get("PlayerOrTeam", "T")])
+    result = payload["resultSets"][0]
+    headers = result["headers"]
+    date_at = headers.index("GAME_DATE")
+
+    def day(value: str) -> dt.date | None:
+        return dt.datetime.strptime(value, "%m/%d/%Y").date() if value else None
+
+    since, until = day(params.get("DateFrom", "")), day(params.get("DateTo", ""))
+    keep = params.get("SeasonType") == "Regular Season" and params.get("Season") == "2025-26"
+    result["rowSet"] = [
+        row
+        for row in result["rowSet"]
+        if keep
+        and isinstance(row, list)
+        and len(row) > date_at
+        and (since is None or dt.date.fromisoformat(str(row[date_at])[:10]) >= since)
+        and (until is None or dt.date.fromisoformat(str(row[date_at])[:10]) <= until)
+    ]
+    payload["parameters"] = params
+    return payload
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class NBAStatsServer:
+    """A local stats.nba.com: `base_url` goes into NBA_API_BASE_URL."""
+
+    payloads: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"P": game_log_rows("P"), "T": game_log_rows("T")}
+    )
+    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    base_url: str = ""
+
+    def handle(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if self.failures:
+            status, headers = self.failures.pop(0)
+            return status, headers, b'{"message": "injected failure"}'
+        if path.rstrip("/").endswith("/leaguegamelog"):
+            body = json.dumps(answer_game_log(params, self.payloads)).encode()
+            return 200, {"Content-Type": "application/json"}, body
+        return 404, {}, b"not found"
+
+
+@contextmanager
+def running(server: NBAStatsServer) -> Iterator[NBAStatsServer]:
+    """Serve `server` on 127.0.0.1 in a thread for the duration of the block."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            params = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
+            server.requests.append(RecordedRequest(url.path, params, dict(self.headers.items())))
+            status, headers, body = server.handle(url.path, params)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/stats"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def odds_transport(
+    *, events: Any | None = None, event_odds: Callable[[str], Any] | None = None
+) -> httpx.MockTransport:
+    """The Odds API v4 from the fixtures: events list, then per-event odds (404 if unknown)."""
+
+    def default_odds(event_id: str) -> Any:
+        path = ODDS_FIXTURES / f"event_odds_{event_id}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    fetch = event_odds or default_odds
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("apiKey") != "test-key":
+            return httpx.Response(401, json={"message": "API key is not valid"})
+        if request.url.path.endswith("/events"):
+            return httpx.Response(200, json=events if events is not None else odds_fixture("events_2025-11-14.json"))
+        event_id = request.url.path.rstrip("/").split("/")[-2]
+        payload = fetch(event_id)
+        if payload is None:
+            return httpx.Response(404, json={"message": "Event not found"})
+        return httpx.Response(200, json=payload)
+
+    return httpx.MockTransport(handler)
+
+
+class FakeClock:
+    """A clock whose sleeps advance time instantly (rate-limit tests never really wait)."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.time = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
+def main() -> None:
+    """Serve the fixture stats.nba.com until Ctrl-C: `python -m tests.upstream_fakes`."""
+    import time
+
+    with running(NBAStatsServer()) as server:
+        print(f"NBA_API_BASE_URL={server.base_url}  (fabricated games 2025-11-15/16)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
