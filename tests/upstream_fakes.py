@@ -38,7 +38,7 @@ def odds_fixture(name: str) -> Any:
 
 
 def game_log_rows(kind: str) -> dict[str, Any]:
-    """Every fixture row of leaguegamelog P or T: the real 2025-11-14 day and the fabricated days."""
+    """Every fixture row of leaguegamelog P or T: the real 2025-11-14 and the fabricated days."""
     real = nba_fixture(f"leaguegamelog_{kind}_2025-11-14.json")
     fake = nba_fixture(f"leaguegamelog_{kind}_fabricated.json")
     real["resultSets"][0]["rowSet"] += fake["resultSets"][0]["rowSet"]
@@ -105,7 +105,10 @@ def running(server: NBAStatsServer) -> Iterator[NBAStatsServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             url = urlparse(self.path)
-            params = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
+            params = {
+                key: values[-1]
+                for key, values in parse_qs(url.query, keep_blank_values=True).items()
+            }
             server.requests.append(RecordedRequest(url.path, params, dict(self.headers.items())))
             status, headers, body = server.handle(url.path, params)
             self.send_response(status)
@@ -115,7 +118,7 @@ def running(server: NBAStatsServer) -> Iterator[NBAStatsServer]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -145,7 +148,9 @@ def odds_transport(
         if request.url.params.get("apiKey") != "test-key":
             return httpx.Response(401, json={"message": "API key is not valid"})
         if request.url.path.endswith("/events"):
-            return httpx.Response(200, json=events if events is not None else odds_fixture("events_2025-11-14.json"))
+            return httpx.Response(
+                200, json=events if events is not None else odds_fixture("events_2025-11-14.json")
+            )
         event_id = request.url.path.rstrip("/").split("/")[-2]
         payload = fetch(event_id)
         if payload is None:

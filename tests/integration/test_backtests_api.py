@@ -101,7 +101,9 @@ async def test_an_unknown_run_is_a_json_404(client: httpx.AsyncClient) -> None:
     assert response.json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("path", ["/api/backtests/abc", "/api/backtests/0", "/api/backtests?limit=0"])
+@pytest.mark.parametrize(
+    "path", ["/api/backtests/abc", "/api/backtests/0", "/api/backtests?limit=0"]
+)
 async def test_malformed_requests_are_a_json_422(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code == 422

@@ -9,14 +9,16 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import Cache
+from statmusepicks.data.db.models import PlayerGameStats
 from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.data.ingest.bundled import load_bundled
 from statmusepicks.services.container import Container
+from statmusepicks.services.context import invalidate_player
 from tests import factories
 
 JOKIC = 203999
@@ -39,7 +41,9 @@ async def client(loaded_container: Container) -> AsyncIterator[httpx.AsyncClient
 
 def _box_scores(player_id: int, before: str) -> pd.DataFrame:
     logs = factories.player_logs()
-    played = logs[(logs["player_id"] == player_id) & (logs["game_date"] < pd.Timestamp(before).date())]
+    played = logs[
+        (logs["player_id"] == player_id) & (logs["game_date"] < pd.Timestamp(before).date())
+    ]
     return played.sort_values("game_date", ascending=False)
 
 
@@ -47,7 +51,8 @@ async def test_season_average_and_recent_games_match_the_box_scores(
     client: httpx.AsyncClient,
 ) -> None:
     response = await client.get(
-        "/api/player_context", params={"player": "Nikola Jokic", "stat": "points", "limit": 5, "date": AS_OF}
+        "/api/player_context",
+        params={"player": "Nikola Jokic", "stat": "points", "limit": 5, "date": AS_OF},
     )
     assert response.status_code == 200
     body = response.json()
@@ -74,7 +79,8 @@ async def test_season_average_and_recent_games_match_the_box_scores(
     assert isinstance(body["opponent"]["defensiveRating"], float)
     assert 1 <= body["opponent"]["rank"] <= 30
     factors = body["contextualFactors"]
-    assert factors["daysRest"] == 3 and factors["isBackToBack"] is False
+    assert factors["daysRest"] == 3
+    assert factors["isBackToBack"] is False
     assert factors["isHome"] is False
     assert isinstance(body["projectedMinutes"], float)
     assert 0 < body["advanced"]["trueShooting"] < 100
@@ -93,7 +99,8 @@ async def test_prizepicks_labels_price_the_right_box_score_columns(
     client: httpx.AsyncClient, stat: str, columns: list[str]
 ) -> None:
     response = await client.get(
-        "/api/player_context", params={"player": str(JOKIC), "stat": stat, "limit": 3, "date": AS_OF}
+        "/api/player_context",
+        params={"player": str(JOKIC), "stat": stat, "limit": 3, "date": AS_OF},
     )
     assert response.status_code == 200
     expected = _box_scores(JOKIC, AS_OF)[columns].sum(axis=1).head(3).astype(float).tolist()
@@ -187,10 +194,14 @@ async def test_batch_keeps_order_and_isolates_failures(client: httpx.AsyncClient
     assert response.status_code == 200
     body = response.json()
     assert len(body) == 4
-    assert body[0]["playerId"] == JOKIC and len(body[0]["recentGames"]) == 3
-    assert body[1]["player"] == "Nobody Atall" and "error" in body[1]
-    assert body[2]["player"] == "LeBron James" and "error" in body[2]
-    assert body[3]["stat"] == "rebounds" and len(body[3]["recentGames"]) == 2
+    assert body[0]["playerId"] == JOKIC
+    assert len(body[0]["recentGames"]) == 3
+    assert body[1]["player"] == "Nobody Atall"
+    assert "error" in body[1]
+    assert body[2]["player"] == "LeBron James"
+    assert "error" in body[2]
+    assert body[3]["stat"] == "rebounds"
+    assert len(body[3]["recentGames"]) == 2
 
 
 async def test_batch_over_fifty_items_is_rejected(client: httpx.AsyncClient) -> None:
@@ -200,16 +211,21 @@ async def test_batch_over_fifty_items_is_rejected(client: httpx.AsyncClient) -> 
     assert "50" in response.json()["error"]
 
 
-async def test_context_is_public_and_served_from_cache(
+async def test_context_is_public_cached_and_invalidated_per_player(
     client: httpx.AsyncClient, loaded_container: Container
 ) -> None:
     params = {"player": "Nikola Jokic", "stat": "points", "date": AS_OF}
     first = await client.get("/api/player_context", params=params)
     assert first.status_code == 200  # no Authorization header
-    # A cached answer survives the player's rows disappearing; invalidation drops it.
-    key_prefix = f"context:{JOKIC}:"
-    assert loaded_container.cache.delete_prefix(key_prefix) >= 1
-    assert loaded_container.cache.delete_prefix(key_prefix) == 0
+    with loaded_container.engine.begin() as connection:
+        connection.execute(delete(PlayerGameStats).where(PlayerGameStats.player_id == JOKIC))
+    cached = await client.get("/api/player_context", params=params)
+    assert cached.json() == first.json()
+    assert invalidate_player(loaded_container.cache, JOKIC) >= 1
+    fresh = await client.get("/api/player_context", params=params)
+    assert fresh.status_code == 200
+    assert fresh.json()["recentGames"] == []
+    assert fresh.json()["noGamesThisSeason"] is True
 
 
 @pytest.fixture

@@ -123,7 +123,9 @@ def test_new_players_are_added_and_traded_players_move(
         ]
     )
     upsert_frame(engine, Player.__table__, seed, ("player_id",))  # type: ignore[arg-type]
-    report = sync_nba(engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY)
+    report = sync_nba(
+        engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY
+    )
     assert {"player_id": TRADED_PLAYER, "from": "BOS", "to": "PHX"} in report.team_changes
     assert 9900001 in report.new_players
     assert TRADED_PLAYER not in report.new_players
@@ -142,7 +144,9 @@ def test_a_429_is_waited_out_and_the_sync_succeeds(
     engine: Engine, server: NBAStatsServer, tmp_path: Path
 ) -> None:
     server.failures = [(429, {"Retry-After": "0"})]
-    report = sync_nba(engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY)
+    report = sync_nba(
+        engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY
+    )
     assert report.games_added == FAKE_GAMES
     assert len(server.requests) == 3
     assert runs(engine)[-1].status == "succeeded"
@@ -175,7 +179,9 @@ def test_bad_rows_are_quarantined_and_the_rest_loaded(
     for row in team_set["rowSet"]:
         row.pop(reb)
 
-    report = sync_nba(engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY)
+    report = sync_nba(
+        engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY
+    )
 
     assert report.player_rows_added == FAKE_PLAYER_ROWS - 2
     assert report.team_rows_added == 0
@@ -194,21 +200,37 @@ def test_a_big_night_is_flagged_against_the_players_stored_history(
 ) -> None:
     engine = make_engine(loaded_settings.database_url)
     with engine.connect() as connection:
-        regular = connection.execute(
-            select(PlayerGameStats.player_id)
-            .group_by(PlayerGameStats.player_id)
-            .having(func.count() >= 50)
-            .having(func.max(PlayerGameStats.pts) < 30)
-        ).scalars().all()
+        regular = (
+            connection.execute(
+                select(PlayerGameStats.player_id)
+                .group_by(PlayerGameStats.player_id)
+                .having(func.count() >= 50)
+                .having(func.max(PlayerGameStats.pts) < 30)
+            )
+            .scalars()
+            .all()
+        )
     headers = server.payloads["P"]["resultSets"][0]["headers"]
     rows = server.payloads["P"]["resultSets"][0]["rowSet"]
     row = next(
-        r for r in rows if r[headers.index("PLAYER_ID")] in set(regular)
+        r
+        for r in rows
+        if r[headers.index("PLAYER_ID")] in set(regular)
         and str(r[headers.index("GAME_DATE")]) >= "2025-11-15"
     )
-    for column, value in {"FGM": 25, "FGA": 30, "FG3M": 0, "FG3A": 0, "FTM": 10, "FTA": 10, "PTS": 60}.items():
+    for column, value in {
+        "FGM": 25,
+        "FGA": 30,
+        "FG3M": 0,
+        "FG3A": 0,
+        "FTM": 10,
+        "FTA": 10,
+        "PTS": 60,
+    }.items():
         row[headers.index(column)] = value
-    report = sync_nba(engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY)
+    report = sync_nba(
+        engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY
+    )
     assert report.flagged >= 1
     with engine.connect() as connection:
         flags = connection.execute(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from statmusepicks.cli.main import app
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.settings import get_settings
+from statmusepicks.core.stats import normalize_name
 from statmusepicks.data.db.migrate import upgrade
 from statmusepicks.data.db.models import Injury, Player, PropLine
 from statmusepicks.data.db.session import make_engine
@@ -26,6 +27,28 @@ def real_lines(rows: int = 200) -> pd.DataFrame:
     """Real bundled prop lines of one day."""
     lines = factories.prop_lines()
     return lines[lines["game_date"].astype(str) == "2025-11-12"].head(rows).reset_index(drop=True)
+
+
+SGA = (1628983, "Shai Gilgeous-Alexander", 1610612760, "OKC")
+JOKIC = (203999, "Nikola Jokić", 1610612743, "DEN")
+
+
+def seed_players(engine: Engine, players: list[tuple[int, str, int, str]]) -> None:
+    """Players as the bundled load would have stored them."""
+    frame = pd.DataFrame(
+        [
+            {
+                "player_id": player_id,
+                "name": name,
+                "name_key": normalize_name(name),
+                "team_id": team_id,
+                "team": team,
+                "last_game_date": dt.date(2025, 11, 14),
+            }
+            for player_id, name, team_id, team in players
+        ]
+    )
+    upsert_frame(engine, Player.__table__, frame, ("player_id",))  # type: ignore[arg-type]
 
 
 def stored(engine: Engine, model: type) -> int:
@@ -59,11 +82,7 @@ def test_a_lines_file_loads_its_good_rows_and_quarantines_the_bad(
 def test_a_hand_made_lines_file_gets_season_ids_and_estimated_capture(
     engine: Engine, tmp_path: Path
 ) -> None:
-    player = pd.DataFrame(
-        [{"player_id": 1628983, "name": "Shai Gilgeous-Alexander", "name_key": "shai gilgeous alexander",
-          "team_id": 1610612760, "team": "OKC", "last_game_date": dt.date(2025, 11, 14)}]
-    )  # fmt: skip
-    upsert_frame(engine, Player.__table__, player, ("player_id",))  # type: ignore[arg-type]
+    seed_players(engine, [SGA])
     path = tmp_path / "mine.csv"
     path.write_text(
         "game_date,home_team,away_team,player_name,market,bookmaker,line,over_price,under_price\n"
@@ -86,15 +105,7 @@ def test_a_file_that_is_not_lines_is_refused_with_the_missing_columns(tmp_path: 
 def test_injuries_resolve_names_and_quarantine_unknown_players_and_statuses(
     engine: Engine, tmp_path: Path
 ) -> None:
-    players = pd.DataFrame(
-        [
-            {"player_id": 1628983, "name": "Shai Gilgeous-Alexander", "name_key": "shai gilgeous alexander",
-             "team_id": 1610612760, "team": "OKC", "last_game_date": dt.date(2025, 11, 14)},
-            {"player_id": 203999, "name": "Nikola Jokić", "name_key": "nikola jokic",
-             "team_id": 1610612743, "team": "DEN", "last_game_date": dt.date(2025, 11, 14)},
-        ]
-    )  # fmt: skip
-    upsert_frame(engine, Player.__table__, players, ("player_id",))  # type: ignore[arg-type]
+    seed_players(engine, [SGA, JOKIC])
     path = tmp_path / "injuries.csv"
     path.write_text(
         "player_name,date,status,note\n"

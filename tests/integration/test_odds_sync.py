@@ -84,15 +84,19 @@ def test_a_price_move_adds_a_snapshot_next_to_the_opening_one(
     assert later.lines_added == len(rungs)
     assert lines(engine) == before + len(rungs)
     with engine.connect() as connection:
-        snapshots = connection.execute(
-            select(PropLine.captured_at).where(
-                PropLine.event_id == EVENT,
-                PropLine.bookmaker == book["key"],
-                PropLine.market == PROP_MARKETS[market["key"]],
-                PropLine.player_name == market["outcomes"][0]["description"],
-                PropLine.line == market["outcomes"][0]["point"],
+        snapshots = (
+            connection.execute(
+                select(PropLine.captured_at).where(
+                    PropLine.event_id == EVENT,
+                    PropLine.bookmaker == book["key"],
+                    PropLine.market == PROP_MARKETS[market["key"]],
+                    PropLine.player_name == market["outcomes"][0]["description"],
+                    PropLine.line == market["outcomes"][0]["point"],
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert len(snapshots) == 2
 
 

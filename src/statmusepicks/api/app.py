@@ -7,18 +7,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from statmusepicks import __version__
 from statmusepicks.api.errors import install_error_handlers
 from statmusepicks.api.routes import backtests, context, health
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.services.container import Container, build_container
+from statmusepicks.web import pages
 
 # Every router of the service; a new route module is one line here.
 ROUTERS: list[APIRouter] = [
     health.router,
     backtests.router,
     context.router,
+    pages.router,
 ]
 
 
@@ -54,4 +57,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -35,10 +35,10 @@ def backtest(
     strategy: str = typer.Option(
         "all", help="ev, confidence, kelly or all (the baselines always run alongside)."
     ),
-    book: str = typer.Option("best", help="'best' shops every book at the same line, or a book key."),
-    pricer: str = typer.Option(
-        "season_mean", help=f"Who prices the props: {', '.join(PRICERS)}."
+    book: str = typer.Option(
+        "best", help="'best' shops every book at the same line, or a book key."
     ),
+    pricer: str = typer.Option("season_mean", help=f"Who prices the props: {', '.join(PRICERS)}."),
     refit_days: int = typer.Option(7, help="Refit the pricer every N days (on earlier data only)."),
     markets: str | None = typer.Option(
         None, help="Comma-separated markets (points,rebounds,...); all by default."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from statmusepicks.cli import backtest, data, db, ingest, injuries, lines, serve, worker
+from statmusepicks.cli import backtest, data, db, features, ingest, injuries, lines, serve, worker
 from statmusepicks.cli import evaluate, models, train
 from statmusepicks.core.logging import configure_logging
 from statmusepicks.core.settings import get_settings
@@ -19,6 +19,7 @@ app = typer.Typer(
 # Command groups; a new group is one line here.
 app.add_typer(db.app, name="db")
 app.add_typer(data.app, name="data")
+app.add_typer(features.app, name="features")
 app.command("serve")(serve.serve)
 app.command("backtest")(backtest.backtest)
 app.add_typer(ingest.app, name="ingest")

@@ -62,7 +62,10 @@ class Pricer(Protocol):
 class PricerFactory(Protocol):
     """Builds a Pricer fitted only on data before `as_of` (called at each refit date)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The pricer's label in reports."""
+        ...
 
     def fit(self, as_of: dt.date, history: pd.DataFrame) -> Pricer: ...
 
@@ -149,8 +152,9 @@ def prepare_lines(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         frame[column] = pd.to_datetime(frame[column], utc=True)
     if "is_main_line" not in frame.columns:
         frame["is_main_line"] = True
-    if "season" not in frame.columns:
-        frame["season"] = None
+    for column in ("season", "home_team", "away_team"):
+        if column not in frame.columns:
+            frame[column] = None
     counts = {"rows_in": len(frame)}
     no_player = frame["player_id"].isna()
     one_sided = frame["over_price"].isna() | frame["under_price"].isna()
@@ -255,6 +259,8 @@ def build_props(
     props = quotes.groupby([*PROP_KEY, "line"], as_index=False).agg(
         season=("season", "first"),
         player_name=("player_name", "first"),
+        home_team=("home_team", "first"),
+        away_team=("away_team", "first"),
         commence_time=("commence_time", "min"),
         n_books=("bookmaker", "nunique"),
         market_p_over=("fair_over", "mean"),
@@ -475,4 +481,3 @@ def edge_buckets(priced: pd.DataFrame) -> list[dict[str, Any]]:
         }
         for label, row in table.iterrows()
     ]
-

@@ -16,12 +16,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
 
-from statmusepicks.evaluation.backtest import BacktestResult  # noqa: E402
-from statmusepicks.evaluation.metrics import reliability_table  # noqa: E402
+from statmusepicks.evaluation.backtest import BacktestResult
+from statmusepicks.evaluation.metrics import reliability_table
 
 BET_EXPORT_COLUMNS = [
     "strategy",
@@ -96,7 +96,7 @@ def probability_rows(summary: dict[str, Any]) -> pd.DataFrame:
     """Brier, log loss and ECE of each forecaster, overall and per stat, on the same props."""
     quality = summary["probability"]
     rows = []
-    sections = [("all", quality.get("overall"))] + list(quality.get("by_stat", {}).items())
+    sections = [("all", quality.get("overall")), *quality.get("by_stat", {}).items()]
     for stat, scores in sections:
         for forecaster, values in (scores or {}).items():
             rows.append({"stat": stat, "forecaster": forecaster, **values})

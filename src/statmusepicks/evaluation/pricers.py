@@ -62,11 +62,11 @@ class MarketPricer:
 
     name: str = "market"
 
-    def fit(self, as_of: dt.date, history: pd.DataFrame) -> MarketPricer:
+    def fit(self, as_of: dt.date, history: pd.DataFrame) -> MarketPricer:  # noqa: ARG002
         """Nothing to learn: the market's view arrives with each day's props."""
         return self
 
-    def price(self, props: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    def price(self, props: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:  # noqa: ARG002
         """P(over) is the mean de-vigged over probability across books at the same line."""
         p_over = props["market_p_over"].astype(float)
         return pd.DataFrame(
@@ -88,7 +88,15 @@ class SeasonMeanPricer:
     prior_games: float = 5.0
     dispersion_seasons: int = 2
     min_games: int = 10
-    markets: tuple[str, ...] = ("points", "rebounds", "assists", "threes", "pra", "blocks", "steals")
+    markets: tuple[str, ...] = (
+        "points",
+        "rebounds",
+        "assists",
+        "threes",
+        "pra",
+        "blocks",
+        "steals",
+    )
 
     def fit(self, as_of: dt.date, history: pd.DataFrame) -> FittedSeasonMean:
         """Dispersion per stat from player-seasons before `as_of` (pooled method of moments)."""
@@ -129,8 +137,10 @@ class FittedSeasonMean:
         last_season = history[history["season"] == season_of(dt.date(int(season[:4]) - 1, 12, 1))]
         for market, rows in props.groupby("market"):
             key = str(market)
-            now = stat_values(this_season, key).groupby(this_season["player_id"]).agg(
-                ["mean", "size"]
+            now = (
+                stat_values(this_season, key)
+                .groupby(this_season["player_id"])
+                .agg(["mean", "size"])
             )
             before = stat_values(last_season, key).groupby(last_season["player_id"]).mean()
             players = rows["player_id"]

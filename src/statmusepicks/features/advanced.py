@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from statmusepicks.features.arenas import team_codes
 from statmusepicks.features.inputs import FeatureInputs
 from statmusepicks.features.timeline import Timeline, window_sum
 
@@ -19,7 +18,20 @@ ROTATION_WINDOW = 15
 ROTATION_MIN_GAMES = 3
 ROTATION_MIN_MINUTES = 20.0
 _PLAYER_BITS = 21
-_OPPONENT_TOTALS = ("pts", "fgm", "fga", "fta", "ftm", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf")
+_OPPONENT_TOTALS = (
+    "pts",
+    "fgm",
+    "fga",
+    "fta",
+    "ftm",
+    "oreb",
+    "dreb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "pf",
+)
 _TEAM_TOTALS = (*_OPPONENT_TOTALS, "min", "poss")
 
 

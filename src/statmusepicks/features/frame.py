@@ -32,8 +32,9 @@ def build_feature_frame(
     """One row per target: keys, outcomes (NaN for upcoming games) and every `f_` feature.
 
     `player_logs` and `team_logs` use the bundled column names (`team_logs` may also be a
-    `TeamGames` from `prepare_team_logs`, which a serving process builds once). `targets` (player_id, game_date,
-    team, opp, is_home; optionally season, stat and line) defaults to every logged player-game.
+    `TeamGames` from `prepare_team_logs`, which a serving process builds once). `targets`
+    (player_id, game_date, team, opp, is_home; optionally season, stat and line) defaults to
+    every logged player-game.
     `absences` (player_id, team, game_date) lists players known to miss upcoming games.
     Rows come in the order of `targets`, or by (game_date, player_id) when it is None.
     `on_step` is told the name of each feature function before it runs (progress bars).

@@ -204,7 +204,7 @@ def _prepare_player_logs(player_logs: pd.DataFrame) -> pd.DataFrame:
     for index, column in enumerate(_NUMERIC_COLUMNS):
         data[column] = numeric[:, index]
     for combo in COMBO_COLUMNS:
-        data[combo] = sum(data[part] * weight for part, weight in STATS[combo].weights)
+        data[combo] = np.sum([data[part] * weight for part, weight in STATS[combo].weights], axis=0)
     data["team_code"] = team_codes(data["team"])
     data["opp_code"] = team_codes(data["opp"])
     data["venue_code"] = np.where(data["is_home"], data["team_code"], data["opp_code"])
@@ -278,12 +278,15 @@ def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.Dat
     for column in logged_columns:
         values = logs[column].to_numpy(dtype=object if column in _TEXT_COLUMNS else float)
         picked = values[at] if len(values) else np.full(len(row), None, dtype=object)
-        data[column] = np.where(found, picked, None if column in _TEXT_COLUMNS else np.nan)
+        missing: Any = None if column in _TEXT_COLUMNS else np.nan
+        data[column] = np.where(found, picked, missing)
     given = frame["season"].to_numpy(dtype=object) if "season" in frame.columns else None
     derived = season_of(data["day"])
     season = data["season"]
     for index in np.flatnonzero(~found):
-        season[index] = given[index] if given is not None and pd.notna(given[index]) else derived[index]
+        season[index] = (
+            given[index] if given is not None and pd.notna(given[index]) else derived[index]
+        )
     last_row = timeline.last(data["player_id"])
     names = logs["player_name"].to_numpy(dtype=object)
     latest = timeline.label(names, last_row) if len(names) else np.full(len(row), None)

@@ -59,13 +59,9 @@ def ratings_as_of(
         prior = league + PRIOR_REGRESSION * (team_last[name].to_numpy(float) - league)
         prior = np.where(np.isnan(prior), league, prior)
         blended = (played * this_season + PRIOR_GAMES * prior) / (played + PRIOR_GAMES)
-        result[name] = np.where(
-            played == 0, prior, np.where(np.isnan(prior), this_season, blended)
-        )
+        result[name] = np.where(played == 0, prior, np.where(np.isnan(prior), this_season, blended))
     has_prior = ~np.isnan(league_last["drtg"].to_numpy(float))
-    source = np.where(
-        played >= PRIOR_GAMES, 3, np.where(played > 0, 2, np.where(has_prior, 1, 0))
-    )
+    source = np.where(played >= PRIOR_GAMES, 3, np.where(played > 0, 2, np.where(has_prior, 1, 0)))
     result["source"] = source.astype(float)
     return pd.DataFrame(result)
 

@@ -131,4 +131,3 @@ def line_hit_rates(inputs: FeatureInputs) -> pd.DataFrame:
         for window, rate in hit_rates(lags, line[rows]).items():
             result[f"f_hit_rate_{window}"][rows] = rate
     return pd.DataFrame(result)
-

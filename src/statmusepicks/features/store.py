@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -28,11 +30,12 @@ from statmusepicks.data.db.models import FeatureSet
 from statmusepicks.data.db.session import make_engine
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.features.inputs import PLAYER_LOG_COLUMNS, TEAM_LOG_COLUMNS
+from statmusepicks.features.timeline import day_numbers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STORE_SUBDIR = "features"
-# Row groups of ~20k rows let a reader skip to one player's rows by the player_id statistics.
-ROW_GROUP_ROWS = 20_000
+# Row groups of 2,000 rows let a reader skip to one player's rows by the player_id statistics.
+ROW_GROUP_ROWS = 2_000
 
 Step = Callable[[str], None]
 
@@ -74,8 +77,19 @@ def logs_data_hash(player_logs: pd.DataFrame, team_logs: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _engine(source: Engine | Settings) -> Engine:
-    return source if isinstance(source, Engine) else make_engine(source.database_url)
+@contextmanager
+def _session(source: Engine | Settings) -> Iterator[Session]:
+    """A session on the given engine, or on a short-lived engine built from settings."""
+    if isinstance(source, Engine):
+        with Session(source) as session:
+            yield session
+        return
+    engine = make_engine(source.database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _registered(session: Session, version: str) -> FeatureSet | None:
@@ -150,7 +164,7 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 def latest_feature_set(source: Engine | Settings) -> FeatureSetInfo:
     """The most recently built feature set (NotFoundError before `features build`)."""
-    with Session(_engine(source)) as session:
+    with _session(source) as session:
         record = session.scalar(select(FeatureSet).order_by(FeatureSet.id.desc()).limit(1))
         if record is None:
             raise NotFoundError("No feature set built yet: run `statmusepicks features build`.")
@@ -182,7 +196,7 @@ def load_store(
 
 
 def _by_version(source: Engine | Settings, version: str) -> FeatureSetInfo:
-    with Session(_engine(source)) as session:
+    with _session(source) as session:
         record = _registered(session, version)
         if record is None:
             raise NotFoundError(f"Feature set {version!r} is not registered.")
@@ -201,21 +215,26 @@ class FeatureStore:
     def __init__(self, frame: pd.DataFrame, info: FeatureSetInfo) -> None:
         self.info = info
         self.frame = frame
-        keys = pd.MultiIndex.from_arrays([frame["player_id"], frame["game_date"]])
-        self._rows = pd.Series(range(len(frame)), index=keys)
+        keys = _keys(frame["player_id"].to_numpy(), day_numbers(frame["game_date"]))
+        self._order = np.argsort(keys, kind="stable")
+        self._keys = keys[self._order]
 
     @classmethod
     def open(cls, source: Engine | Settings, version: str | None = None) -> FeatureStore:
+        """Load a feature set (the latest by default) into memory."""
         info = latest_feature_set(source) if version is None else _by_version(source, version)
-        return cls(_to_frame(_dataset(info).to_table()), info)
+        frame = _dataset(info).to_table().to_pandas()
+        frame["season"] = frame["season"].astype(str)
+        return cls(frame, info)
 
     def vector(self, player_id: int, game_date: dt.date | str) -> pd.Series:
         """The feature row of one logged player-game (NotFoundError when absent)."""
-        try:
-            row = self._rows.at[(int(player_id), pd.Timestamp(game_date))]
-        except KeyError as exc:
-            raise NotFoundError(
-                f"No stored features for player {player_id} on {game_date}."
-            ) from exc
-        return self.frame.iloc[int(row)]
+        key = _keys(np.array([int(player_id)]), day_numbers(pd.Series([game_date])))[0]
+        at = int(np.searchsorted(self._keys, key))
+        if at >= len(self._keys) or self._keys[at] != key:
+            raise NotFoundError(f"No stored features for player {player_id} on {game_date}.")
+        return self.frame.iloc[int(self._order[at])]
 
+
+def _keys(player_id: np.ndarray, day: np.ndarray) -> np.ndarray:
+    return (player_id.astype(np.int64) << 17) + day.astype(np.int64)

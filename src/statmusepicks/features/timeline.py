@@ -73,6 +73,8 @@ class Timeline:
     def count_before(self, entity: np.ndarray, day: np.ndarray) -> np.ndarray:
         """How many games each target's entity played strictly before `day`."""
         previous = self.previous(entity, day)
+        if not len(self.entity):
+            return np.zeros(len(previous), dtype=np.int64)
         return np.where(previous >= 0, self.position[np.maximum(previous, 0)] + 1, 0)
 
     def lags(self, values: np.ndarray, previous: np.ndarray, depth: int) -> np.ndarray:

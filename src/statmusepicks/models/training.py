@@ -50,7 +50,6 @@ from statmusepicks.models.estimators import (
     WeightedEnsemble,
     as_matrix,
     make_estimator,
-    make_variant,
 )
 from statmusepicks.models.market import MarketStacker
 from statmusepicks.models.predictor import COLUMN_STAT, Predictor
@@ -73,7 +72,7 @@ class TrainConfig:
     quick: bool = False
     split: SeasonSplit = field(
         default_factory=lambda: SeasonSplit(
-            train_first="2017-18", train_last="2023-24", valid="2024-25", test=""
+            train_first="2018-19", train_last="2023-24", valid="2024-25", test=""
         )
     )
     kinds: tuple[str, ...] = KINDS
@@ -117,7 +116,7 @@ def evaluation_config(**overrides: Any) -> TrainConfig:
     """The issue's protocol: train to 2022-23, validate 2023-24, test 2024-25, then the lines."""
     config = TrainConfig(
         split=SeasonSplit(
-            train_first="2017-18", train_last="2022-23", valid="2023-24", test="2024-25"
+            train_first="2018-19", train_last="2022-23", valid="2023-24", test="2024-25"
         ),
         evaluate_test=True,
         refit_production=False,
@@ -229,6 +228,30 @@ class GlobalFit:
     seconds: float
 
 
+# The player's own recent and season levels of the stat: more of them must never lower the
+# predicted mean, so XGBoost is constrained to be non-decreasing in them.
+MONOTONE_SUMMARIES = ("sma3", "sma5", "sma10", "ema", "wma10", "med10", "season", "prev_season")
+
+
+def monotone_features(column: str, features: list[str]) -> dict[str, int]:
+    """XGBoost monotone constraints (+1) on the stat's own form features present."""
+    wanted = {f"f_{column}_{summary}" for summary in MONOTONE_SUMMARIES}
+    return {name: 1 for name in features if name in wanted}
+
+
+def _members(config: TrainConfig, stat: str, features: list[str]) -> dict[str, Any]:
+    """Fresh, unfitted members of every configured kind, with tuned parameters if any."""
+    members = {}
+    for kind in config.kinds:
+        params = dict(config.params.get(f"{stat}:{kind}", {}))
+        if kind == "xgboost":
+            params["monotone_constraints"] = monotone_features(target_column(stat), features)
+        members[kind] = make_estimator(
+            kind, quick=config.quick, n_jobs=config.n_jobs, params=params
+        )
+    return members
+
+
 def _fit_variants(
     x: pd.DataFrame,
     y: np.ndarray,
@@ -237,15 +260,7 @@ def _fit_variants(
     config: TrainConfig,
     stat: str,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    members = {
-        kind: make_estimator(
-            kind,
-            quick=config.quick,
-            n_jobs=config.n_jobs,
-            params=config.params.get(f"{stat}:{kind}"),
-        ).fit(x, y)
-        for kind in config.kinds
-    }
+    members = {k: m.fit(x, y) for k, m in _members(config, stat, list(x.columns)).items()}
     fitted: dict[str, Any] = {k: m for k, m in members.items() if k in config.variants}
     if "ensemble" in config.variants:
         ensemble = WeightedEnsemble(members, {k: START_WEIGHTS[k] for k in members}, prefit=True)
@@ -262,16 +277,10 @@ def _refit(
     """The chosen variant, fitted afresh on more rows (ensemble weights kept)."""
     if variant in KINDS:
         return clone(chosen).fit(x, y)
-    fresh = make_variant(variant, config.kinds, quick=config.quick, n_jobs=config.n_jobs)
-    if isinstance(fresh, WeightedEnsemble):
-        fresh.members = {
-            k: make_estimator(
-                k, quick=config.quick, n_jobs=config.n_jobs, params=config.params.get(f"{stat}:{k}")
-            )
-            for k in config.kinds
-        }
-        fresh.weights = dict(chosen.weights_)
-    return fresh.fit(x, y)
+    members = _members(config, stat, list(x.columns))
+    if variant == "ensemble":
+        return WeightedEnsemble(members, dict(chosen.weights_)).fit(x, y)
+    return StackingEnsemble(members).fit(x, y)
 
 
 def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit:

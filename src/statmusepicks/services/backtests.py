@@ -40,18 +40,26 @@ LineSource = Literal["auto", "db", "bundled"]
 Progress = Callable[[dt.date, int, int], None]
 
 
-def _model_factory(kind: str) -> Callable[[Container], PricerFactory]:
-    def build(container: Container) -> PricerFactory:
+# Builds a pricer factory for a run, given the markets it covers (None: all).
+PricerBuilder = Callable[[Container, tuple[str, ...] | None], PricerFactory]
+
+
+def _model_factory(kind: str) -> PricerBuilder:
+    def build(container: Container, markets: tuple[str, ...] | None) -> PricerFactory:
+        # Imported here: training pulls in xgboost and the feature code, which the reference
+        # pricers do not need.
         from statmusepicks.services.backtest_pricers import model_pricer_factory
 
-        return model_pricer_factory(container.settings, market_aware=kind == "market_aware")
+        return model_pricer_factory(
+            container.settings, market_aware=kind == "market_aware", markets=markets
+        )
 
     return build
 
 
-PRICERS: dict[str, Callable[[Container], PricerFactory]] = {
-    "market": lambda _container: MarketPricer(),
-    "season_mean": lambda _container: SeasonMeanPricer(),
+PRICERS: dict[str, PricerBuilder] = {
+    "market": lambda _container, _markets: MarketPricer(),
+    "season_mean": lambda _container, _markets: SeasonMeanPricer(),
     "model": _model_factory("model"),
     "market_aware": _model_factory("market_aware"),
 }
@@ -170,7 +178,7 @@ def run_backtest(
         staking=request.staking,
         synthetic=is_synthetic(lines),
     )
-    factory = PRICERS[request.pricer](container)
+    factory = PRICERS[request.pricer](container, request.markets)
     result = BacktestEngine(config).run(lines, logs, factory, progress=progress)
     result.summary["line_source"] = line_source
     output_dir = request.output_dir or default_output_dir(container, request)
@@ -236,7 +244,9 @@ def _describe(row: Backtest, *, full: bool) -> dict[str, Any]:
     return described
 
 
-def list_backtests(container: Container, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+def list_backtests(
+    container: Container, *, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
     """Stored runs, newest first, with each strategy's headline figures."""
     if not 1 <= limit <= 500 or offset < 0:
         raise ValidationError("limit must be between 1 and 500 and offset at least 0")
@@ -252,7 +262,5 @@ def get_backtest(container: Container, backtest_id: int) -> dict[str, Any]:
     with container.sessions() as session:
         row = session.get(Backtest, backtest_id)
         if row is None:
-            raise NotFoundError(
-                f"No backtest with id {backtest_id}", details={"id": backtest_id}
-            )
+            raise NotFoundError(f"No backtest with id {backtest_id}", details={"id": backtest_id})
         return _describe(row, full=True)

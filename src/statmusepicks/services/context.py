@@ -12,7 +12,6 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from statmusepicks.core.stats import StatSpec, resolve_stat
 from statmusepicks.data.cache import Cache
 from statmusepicks.data.repositories import players as repo
 from statmusepicks.features import advanced, context, opponent, rolling
-from statmusepicks.features.arenas import team_codes
+from statmusepicks.features.arenas import TEAMS, team_codes
 from statmusepicks.features.inputs import (
     FeatureInputs,
     TeamGames,
@@ -49,7 +48,6 @@ log = get_logger(__name__)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 82
 MAX_BATCH = 50
-BATCH_WORKERS = 8
 # A trend is "up" or "down" when the fitted line moves the stat by more than 10 % of its
 # 10-game average across those 10 games; smaller moves are noise at NBA game-to-game spreads.
 TREND_THRESHOLD = 0.10
@@ -95,8 +93,23 @@ def invalidate_team(cache: Cache, team: str) -> int:
     return cache.delete_prefix(f"opponent:{team}:")
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A validated request whose player is resolved and whose answer is not cached."""
+
+    player: repo.PlayerRef
+    spec: StatSpec
+    query: ContextQuery
+    as_of: dt.date
+    key: str
+
+
 class ContextService:
-    """Builds player contexts; holds the indexed team games between requests."""
+    """Builds player contexts; holds the indexed team games between requests.
+
+    Uncached requests are computed together: one feature-input build covers every player of a
+    batch, so 50 contexts cost a few queries and one vectorized pass, not 50 of each.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], cache: Cache, settings: Settings) -> None:
         self.sessions = sessions
@@ -109,6 +122,42 @@ class ContextService:
 
     def player_context(self, query: ContextQuery) -> dict[str, Any]:
         """The context of one player and stat as of a date (cached)."""
+        with self.sessions() as session:
+            request = self._request(session, query)
+            if isinstance(request, dict):
+                return request
+            result = self._compute(session, [request])[0]
+        self.cache.set(request.key, result, self.settings.cache_ttl_context)
+        return result
+
+    def batch_context(self, items: Sequence[Any]) -> list[dict[str, Any]]:
+        """Contexts for up to MAX_BATCH items, in order; a failed item becomes an error item."""
+        if len(items) > MAX_BATCH:
+            raise PayloadTooLargeError(
+                f"A batch holds at most {MAX_BATCH} items, got {len(items)}.",
+                details={"max": MAX_BATCH, "received": len(items)},
+            )
+        results: list[dict[str, Any] | None] = [None] * len(items)
+        pending: list[tuple[int, _Request]] = []
+        with self.sessions() as session:
+            for index, item in enumerate(items):
+                try:
+                    request = self._request(session, _query_from_item(item))
+                except Exception as exc:  # one bad item must never fail the batch
+                    results[index] = _error_item(item, exc)
+                    continue
+                if isinstance(request, dict):
+                    results[index] = request
+                else:
+                    pending.append((index, request))
+            for index, result in self._compute_isolated(session, pending):
+                results[index] = result
+        return [result for result in results if result is not None]
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _request(self, session: Session, query: ContextQuery) -> _Request | dict[str, Any]:
+        """Validate and resolve a query; the cached answer when there is one."""
         spec = resolve_stat(query.stat)
         if not 1 <= query.limit <= MAX_LIMIT:
             raise ValidationError(
@@ -120,40 +169,36 @@ class ContextService:
                 f"line must be between 0 and {spec.max_line} for {spec.key}.",
                 details={"line": query.line},
             )
-        with self.sessions() as session:
-            player = repo.resolve_player(session, query.player)
-            as_of = query.as_of or self._default_as_of(session)
-            key = context_key(player.player_id, spec, query, as_of)
-            cached = self.cache.get(key)
-            if cached is not None:
-                return dict(cached)
-            result = self._compute(session, player, spec, query, as_of)
-        self.cache.set(key, result, self.settings.cache_ttl_context)
-        return result
+        player = repo.resolve_player(session, query.player)
+        as_of = query.as_of or self._default_as_of(session)
+        key = context_key(player.player_id, spec, query, as_of)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return dict(cached)
+        return _Request(player, spec, query, as_of, key)
 
-    def batch_context(self, items: Sequence[Any]) -> list[dict[str, Any]]:
-        """Contexts for up to MAX_BATCH items, in order; a failed item becomes an error item."""
-        if len(items) > MAX_BATCH:
-            raise PayloadTooLargeError(
-                f"A batch holds at most {MAX_BATCH} items, got {len(items)}.",
-                details={"max": MAX_BATCH, "received": len(items)},
-            )
-        if not items:
+    def _compute_isolated(
+        self, session: Session, pending: list[tuple[int, _Request]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Compute all pending requests at once; if that fails, one by one (isolating errors)."""
+        if not pending:
             return []
-        with ThreadPoolExecutor(max_workers=min(BATCH_WORKERS, len(items))) as pool:
-            return list(pool.map(self._batch_item, items))
-
-    # -- internals ----------------------------------------------------------------------------
-
-    def _batch_item(self, item: Any) -> dict[str, Any]:
-        player = item.get("player") if isinstance(item, Mapping) else None
         try:
-            return self.player_context(_query_from_item(item))
-        except StatMusePicksError as exc:
-            return {"player": player, "error": exc.message, "code": exc.code, "status": exc.status_code}
-        except Exception as exc:  # one bad item must never fail the batch
-            log.exception("batch context item failed", player=player, error=repr(exc))
-            return {"player": player, "error": "Internal error", "code": "internal_error", "status": 500}
+            results = self._compute(session, [request for _, request in pending])
+            done = list(zip([index for index, _ in pending], results, strict=True))
+        except Exception as exc:
+            log.warning("batch context failed as a whole; retrying item by item", error=repr(exc))
+            done = []
+            for index, request in pending:
+                try:
+                    done.append((index, self._compute(session, [request])[0]))
+                except Exception as item_exc:
+                    done.append((index, _error_item({"player": request.query.player}, item_exc)))
+                    continue
+        for (_, request), (_, result) in zip(pending, done, strict=True):
+            if "error" not in result:
+                self.cache.set(request.key, result, self.settings.cache_ttl_context)
+        return done
 
     def _default_as_of(self, session: Session) -> dt.date:
         latest = repo.latest_game_date(session)
@@ -169,72 +214,120 @@ class ContextService:
                 self._teams = (stamp, prepare_team_logs(repo.team_game_logs(session)))
             return self._teams[1]
 
-    def _history(self, session: Session, player_id: int, as_of: dt.date) -> pd.DataFrame:
-        """This and last season's games before `as_of`, and at least the last 20 games."""
+    def _histories(self, session: Session, player_ids: list[int], as_of: dt.date) -> pd.DataFrame:
+        """This and last season's games before `as_of`, and at least each one's last 20 games."""
         season = season_of(day_numbers(pd.Series([as_of])))[0]
         since = dt.date(int(season[:4]) - 1, 9, 1)
-        seasons = repo.player_game_logs(session, [player_id], since=since, before=as_of)
-        if len(seasons) >= MIN_HISTORY_GAMES:
-            return seasons
-        recent = repo.recent_player_game_logs(
-            session, player_id, before=as_of, limit=MIN_HISTORY_GAMES
-        )
-        return pd.concat([recent, seasons]).drop_duplicates(["player_id", "game_id"])
+        seasons = repo.player_game_logs(session, player_ids, since=since, before=as_of)
+        counts = seasons["player_id"].value_counts()
+        short = [pid for pid in player_ids if counts.get(pid, 0) < MIN_HISTORY_GAMES]
+        older = [
+            repo.recent_player_game_logs(session, pid, before=as_of, limit=MIN_HISTORY_GAMES)
+            for pid in short
+        ]
+        return pd.concat([*older, seasons]).drop_duplicates(["player_id", "game_id"])
 
-    def _compute(
+    def _compute(self, session: Session, requests: list[_Request]) -> list[dict[str, Any]]:
+        """Contexts of requests, with one feature-input build per distinct `asOf`."""
+        results: dict[int, dict[str, Any]] = {}
+        by_date: dict[dt.date, list[int]] = {}
+        for position, request in enumerate(requests):
+            by_date.setdefault(request.as_of, []).append(position)
+        for as_of, positions in by_date.items():
+            chosen = [requests[position] for position in positions]
+            for position, result in zip(
+                positions, self._compute_as_of(session, chosen, as_of), strict=True
+            ):
+                results[position] = result
+        return [results[position] for position in range(len(requests))]
+
+    def _compute_as_of(
+        self, session: Session, requests: list[_Request], as_of: dt.date
+    ) -> list[dict[str, Any]]:
+        players = {request.player.player_id: request.player for request in requests}
+        history = self._histories(session, list(players), as_of)
+        last_team = history.groupby("player_id")["team"].last()
+        teams = {pid: str(last_team.get(pid, player.team or "")) for pid, player in players.items()}
+        games = {team: repo.next_game(session, team, as_of) for team in set(teams.values()) if team}
+        rows, absences, rosters = [], [], []
+        for pid in players:
+            team = teams[pid]
+            game = games.get(team)
+            game_date = game.game_date if game else as_of
+            season = season_of(day_numbers(pd.Series([game_date])))[0]
+            rows.append(
+                {
+                    "player_id": pid,
+                    "game_date": game_date,
+                    "season": season,
+                    "team": team,
+                    "opp": game.opp if game else "",
+                    "is_home": game.is_home if game else False,
+                }
+            )
+            if team and (team, season) not in rosters:
+                rosters.append((team, season))
+            if game is not None:
+                absences.append(repo.reported_out(session, team, game_date))
+        teammates = [
+            repo.team_player_logs(session, team, season, before=as_of) for team, season in rosters
+        ]
+        logs = pd.concat([history, *teammates]).drop_duplicates(["player_id", "game_id"])
+        listed = pd.concat(absences).drop_duplicates() if absences else None
+        inputs = prepare_inputs(logs, self.team_games(session), pd.DataFrame(rows), listed)
+        shared = _SharedBlocks(inputs)
+        order = {pid: index for index, pid in enumerate(players)}
+        return [
+            self._context(inputs, shared, order[request.player.player_id], request, games)
+            for request in requests
+        ]
+
+    def _context(
         self,
-        session: Session,
-        player: repo.PlayerRef,
-        spec: StatSpec,
-        query: ContextQuery,
-        as_of: dt.date,
+        inputs: FeatureInputs,
+        shared: _SharedBlocks,
+        row: int,
+        request: _Request,
+        games: Mapping[str, repo.ScheduledGame | None],
     ) -> dict[str, Any]:
-        history = self._history(session, player.player_id, as_of)
-        team = str(history["team"].iloc[-1]) if len(history) else (player.team or "")
-        game = repo.next_game(session, team, as_of) if team else None
-        game_date = game.game_date if game else as_of
-        target_season = season_of(day_numbers(pd.Series([game_date])))[0]
-        teammates = repo.team_player_logs(session, team, target_season, before=as_of)
-        absences = repo.reported_out(session, team, game_date) if game else None
-        target = pd.DataFrame(
-            {
-                "player_id": [player.player_id],
-                "game_date": [game_date],
-                "season": [target_season],
-                "team": [team],
-                "opp": [game.opp if game else ""],
-                "is_home": [game.is_home if game else False],
-            }
+        target = inputs.targets.iloc[row]
+        team = str(target["team"])
+        game = games.get(team)
+        previous = int(inputs.previous[row])
+        name = (
+            str(inputs.history["player_name"].iloc[previous])
+            if previous >= 0
+            else request.player.name
         )
-        logs = pd.concat([history, teammates]).drop_duplicates(["player_id", "game_id"])
-        inputs = prepare_inputs(logs, self.team_games(session), target, absences)
-        name = str(history["player_name"].iloc[-1]) if len(history) else player.name
         return {
             "player": name,
-            "playerId": player.player_id,
+            "playerId": request.player.player_id,
             "team": team or None,
-            "stat": spec.key,
-            "statLabel": spec.label,
-            **_form(inputs, spec, query),
-            "opponent": self._opponent(inputs, game) if game else None,
-            "contextualFactors": _factors(inputs, game),
-            "advanced": _advanced(inputs),
+            "stat": request.spec.key,
+            "statLabel": request.spec.label,
+            **_form(inputs, shared, row, request.spec, request.query),
+            "opponent": self._opponent(inputs, row, game) if game else None,
+            "contextualFactors": _factors(inputs, shared, row, game),
+            "advanced": _advanced(shared, row),
             "nextGame": None
             if game is None
             else {"date": game.game_date.isoformat(), "opponent": game.opp, "home": game.is_home},
-            "asOf": as_of.isoformat(),
+            "asOf": request.as_of.isoformat(),
         }
 
-    def _opponent(self, inputs: FeatureInputs, game: repo.ScheduledGame) -> dict[str, Any]:
+    def _opponent(
+        self, inputs: FeatureInputs, row: int, game: repo.ScheduledGame
+    ) -> dict[str, Any]:
         key = f"opponent:{game.opp}:{game.game_date.isoformat()}"
         cached = self.cache.get(key)
         if cached is not None:
             return dict(cached)
-        day = inputs.targets["day"].to_numpy()
+        day = inputs.targets["day"].to_numpy()[row : row + 1]
         code = team_codes(np.array([game.opp]))
-        season = inputs.targets["season"].to_numpy()
+        season = inputs.targets["season"].to_numpy()[row : row + 1]
         ratings = opponent.ratings_as_of(inputs.teams, code, day, season).iloc[0]
-        rank = opponent.defence_ranks(inputs.teams, day)[0][code[0]] if code[0] < 30 else None
+        known = code[0] < len(TEAMS)
+        rank = opponent.defence_ranks(inputs.teams, day)[0][code[0]] if known else None
         result = {
             "name": game.opp,
             "defensiveRating": _number(ratings["drtg"], 1),
@@ -245,6 +338,45 @@ class ContextService:
         }
         self.cache.set(key, result, self.settings.cache_ttl_opponent)
         return result
+
+
+class _SharedBlocks:
+    """Feature blocks computed once for every target of a build, read per request."""
+
+    def __init__(self, inputs: FeatureInputs) -> None:
+        self.schedule = context.schedule(inputs)
+        self.efficiency = advanced.efficiency(inputs)
+        minutes = rolling.form_summary(inputs.player_lags("min", rolling.FORM_DEPTH))
+        self.projected_minutes = minutes["ema"]
+        self._values: dict[str, np.ndarray] = {}
+        self._summaries: dict[str, dict[str, np.ndarray]] = {}
+        self._inputs = inputs
+
+    def values(self, spec: StatSpec) -> np.ndarray:
+        """The stat of every history game (combos and fantasy scoring summed by weight)."""
+        if spec.key not in self._values:
+            self._values[spec.key] = _stat_values(self._inputs.history, spec)
+        return self._values[spec.key]
+
+    def lags(self, spec: StatSpec) -> np.ndarray:
+        inputs = self._inputs
+        return inputs.memo(
+            f"context-lags:{spec.key}",
+            lambda: inputs.players.lags(self.values(spec), inputs.previous, rolling.FORM_DEPTH),
+        )
+
+    def summary(self, spec: StatSpec) -> dict[str, np.ndarray]:
+        if spec.key not in self._summaries:
+            self._summaries[spec.key] = rolling.form_summary(self.lags(spec))
+        return self._summaries[spec.key]
+
+
+def _error_item(item: Any, exc: Exception) -> dict[str, Any]:
+    player = item.get("player") if isinstance(item, Mapping) else None
+    if isinstance(exc, StatMusePicksError):
+        return {"player": player, "error": exc.message, "code": exc.code, "status": exc.status_code}
+    log.error("batch context item failed", player=player, error=repr(exc))
+    return {"player": player, "error": "Internal error", "code": "internal_error", "status": 500}
 
 
 def _query_from_item(item: Any) -> ContextQuery:
@@ -275,39 +407,45 @@ def _stat_values(history: pd.DataFrame, spec: StatSpec) -> np.ndarray:
     return total
 
 
-def _form(inputs: FeatureInputs, spec: StatSpec, query: ContextQuery) -> dict[str, Any]:
+def _form(
+    inputs: FeatureInputs, shared: _SharedBlocks, row: int, spec: StatSpec, query: ContextQuery
+) -> dict[str, Any]:
     """Recent games, season average, rolling averages, trend and hit rates of the stat."""
-    history, targets = inputs.history, inputs.targets
-    values = _stat_values(history, spec)
-    lags = inputs.players.lags(values, inputs.previous, rolling.FORM_DEPTH)
-    summary = {name: series[0] for name, series in rolling.form_summary(lags).items()}
-    recent = history.tail(query.limit).iloc[::-1]
-    recent_values = values[len(history) - len(recent) :][::-1]
-    season = str(targets["season"].iloc[0])
-    this_season = (history["season"] == season).to_numpy()
+    history = inputs.history
+    previous = int(inputs.previous[row])
+    start = previous - int(inputs.players.position[previous]) if previous >= 0 else 0
+    games = history.iloc[start : previous + 1]
+    values = shared.values(spec)[start : previous + 1]
+    summary = {name: series[row] for name, series in shared.summary(spec).items()}
+    recent = games.tail(query.limit).iloc[::-1]
+    recent_values = values[len(values) - len(recent) :][::-1]
+    season = str(inputs.targets["season"].iloc[row])
+    this_season = (games["season"] == season).to_numpy()
     last_label = str(previous_season(pd.Series([season])).iloc[0])
-    last_season = (history["season"] == last_label).to_numpy()
-    averaged = this_season if this_season.any() else last_season
-    sma10 = summary["sma10"]
-    slope = summary["slope10"]
+    averaged = this_season if this_season.any() else (games["season"] == last_label).to_numpy()
+    sma10, slope = summary["sma10"], summary["slope10"]
     change = slope * 9 / abs(sma10) if sma10 and not np.isnan(slope) else 0.0
-    direction = "up" if change > TREND_THRESHOLD else "down" if change < -TREND_THRESHOLD else "flat"
+    direction = (
+        "up" if change > TREND_THRESHOLD else "down" if change < -TREND_THRESHOLD else "flat"
+    )
     form: dict[str, Any] = {
         "season": season,
         "recentGames": [
             {
-                "date": _date(row.day),
-                "gameDate": _date(row.day),
-                "gameId": row.game_id,
-                "opponent": row.opp,
-                "home": bool(row.is_home),
+                "date": _date(game.day),
+                "gameDate": _date(game.day),
+                "gameId": game.game_id,
+                "opponent": game.opp,
+                "home": bool(game.is_home),
                 "statValue": _number(value, None),
-                "minutes": _number(row.min, None),
+                "minutes": _number(game.min, None),
             }
-            for row, value in zip(recent.itertuples(), recent_values, strict=True)
+            for game, value in zip(recent.itertuples(), recent_values, strict=True)
         ],
         "seasonAvg": _number(values[averaged].mean(), None) if averaged.any() else None,
-        "seasonAvgSeason": season if this_season.any() else (last_label if averaged.any() else None),
+        "seasonAvgSeason": season
+        if this_season.any()
+        else (last_label if averaged.any() else None),
         "gamesThisSeason": int(this_season.sum()),
         "noGamesThisSeason": not bool(this_season.any()),
         "rollingAverages": {
@@ -318,12 +456,11 @@ def _form(inputs: FeatureInputs, spec: StatSpec, query: ContextQuery) -> dict[st
             "wma": _number(summary["wma10"]),
         },
         "trend": {"direction": direction, "slope": _number(slope)},
-        "projectedMinutes": _number(
-            rolling.form_summary(inputs.player_lags("min", rolling.FORM_DEPTH))["ema"][0], 1
-        ),
+        "projectedMinutes": _number(shared.projected_minutes[row], 1),
         "hitRates": None,
     }
     if query.line is not None:
+        lags = shared.lags(spec)[row : row + 1]
         rates = rolling.hit_rates(lags, np.array([query.line]))
         form["hitRates"] = {"line": query.line} | {
             f"last{window[1:]}": _number(rate[0]) for window, rate in rates.items()
@@ -331,20 +468,23 @@ def _form(inputs: FeatureInputs, spec: StatSpec, query: ContextQuery) -> dict[st
     return form
 
 
-def _factors(inputs: FeatureInputs, game: repo.ScheduledGame | None) -> dict[str, Any]:
-    schedule = context.schedule(inputs).iloc[0]
-    last_day = inputs.players.state(inputs.players.day, inputs.previous)[0]
-    rest = None if np.isnan(last_day) else int(inputs.targets["day"].iloc[0] - last_day)
+def _factors(
+    inputs: FeatureInputs, shared: _SharedBlocks, row: int, game: repo.ScheduledGame | None
+) -> dict[str, Any]:
+    previous = int(inputs.previous[row])
+    last_day = inputs.players.day[previous] if previous >= 0 else None
+    target_day = int(inputs.targets["day"].iloc[row])
+    rest = None if last_day is None else target_day - int(last_day)
     return {
         "daysRest": rest,
         "isBackToBack": None if rest is None else rest == 1,
         "isHome": None if game is None else game.is_home,
-        "gamesLast7Days": int(schedule["f_games_last7"]),
+        "gamesLast7Days": int(shared.schedule["f_games_last7"].iloc[row]),
     }
 
 
-def _advanced(inputs: FeatureInputs) -> dict[str, Any]:
-    rates = advanced.efficiency(inputs).iloc[0]
+def _advanced(shared: _SharedBlocks, row: int) -> dict[str, Any]:
+    rates = shared.efficiency.iloc[row]
     return {
         "usage": _number(rates["f_usg_pct_l10"], 1),
         "trueShooting": _number(rates["f_ts_pct_l10"] * 100, 1),

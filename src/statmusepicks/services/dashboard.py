@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, or_, select
 
-from statmusepicks.core.stats import normalize_name
+from statmusepicks.core.errors import AuthenticationError, ServiceUnavailableError, ValidationError
+from statmusepicks.core.stats import StatSpec, normalize_name, resolve_stat
 from statmusepicks.data.db.models import (
     IngestionRun,
     ModelRecord,
@@ -24,9 +26,11 @@ from statmusepicks.data.db.models import (
     PropLine,
     QuarantinedRow,
 )
+from statmusepicks.data.repositories import players as players_repo
 from statmusepicks.evaluation.baselines import POINT_BASELINES, market_lines
 from statmusepicks.evaluation.metrics import probability_scores, reliability_table
 from statmusepicks.services.container import Container
+from statmusepicks.services.context import MAX_LIMIT, ContextQuery, context_service
 
 SEARCH_LIMIT = 8
 RECENT_RUNS = 10
@@ -45,7 +49,9 @@ def _finite(value: Any) -> float | None:
 
 
 # ----------------------------------------------------------------------------- players
-def search_players(container: Container, query: str, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+def search_players(
+    container: Container, query: str, limit: int = SEARCH_LIMIT
+) -> list[dict[str, Any]]:
     """Players whose folded name has a word starting with each typed word, most recent first.
 
     Matches accents and case loosely like the context API's name resolution ("jok" finds
@@ -97,7 +103,9 @@ def latest_player_line(
     return None if line is None else float(line)
 
 
-def opponent_hit_rate(games: list[dict[str, Any]], opponent: str | None, line: float) -> dict[str, Any]:
+def opponent_hit_rate(
+    games: list[dict[str, Any]], opponent: str | None, line: float
+) -> dict[str, Any]:
     """How often the stat went over `line` in the listed games against one opponent."""
     against = [g for g in games if opponent and g.get("opponent") == opponent]
     values = [g["statValue"] for g in against if g.get("statValue") is not None]
@@ -212,8 +220,7 @@ def _baselines(container: Container) -> dict[str, dict[str, float | None]]:
     table = pd.read_csv(path)
     columns = ["mae_model_same_rows", *(f"mae_{b}" for b in POINT_BASELINES)]
     return {
-        str(row["stat"]): {c: _finite(row.get(c)) for c in columns}
-        for _, row in table.iterrows()
+        str(row["stat"]): {c: _finite(row.get(c)) for c in columns} for _, row in table.iterrows()
     }
 
 
@@ -303,3 +310,180 @@ def reliability_curves(container: Container) -> dict[str, Any]:
         curves["market (de-vigged lines)"] = _curve(settled["over"], settled["p_market"])
     container.cache.set(key, curves, RELIABILITY_TTL)
     return curves
+
+
+# ----------------------------------------------------------------------------- player page
+# The chart shows the last 20 games: the longest hit-rate window.
+CHART_GAMES = 20
+
+
+def parse_line(text: str | None, spec: StatSpec) -> float | None:
+    """A line typed into a form: a number within the stat's sane range, or None when blank."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise ValidationError(f"The line must be a number, got {text!r}.") from exc
+    if not 0 <= value <= spec.max_line or math.isnan(value):
+        raise ValidationError(f"A {spec.label} line must be between 0 and {spec.max_line:g}.")
+    return value
+
+
+def _outcome(value: float | None, line: float) -> str:
+    if value is None or value == line:
+        return "push"
+    return "over" if value > line else "under"
+
+
+def games_chart(games: list[dict[str, Any]], line: float, label: str) -> dict[str, Any]:
+    """The last CHART_GAMES games oldest first, each marked over, under or push of the line."""
+    recent = list(reversed(games[:CHART_GAMES]))
+    marked = [
+        {
+            "date": game["date"],
+            "opponent": game["opponent"],
+            "home": game["home"],
+            "value": game["statValue"],
+            "minutes": game["minutes"],
+            "outcome": _outcome(game["statValue"], line),
+        }
+        for game in recent
+    ]
+    return {
+        "games": marked,
+        "line": line,
+        "label": label,
+        "overs": sum(g["outcome"] == "over" for g in marked),
+        "unders": sum(g["outcome"] == "under" for g in marked),
+    }
+
+
+def player_view(
+    container: Container, name: str, spec: StatSpec, line: float | None = None
+) -> dict[str, Any]:
+    """Everything the player page shows for one stat, against the typed line or a default one.
+
+    The default line is the player's latest stored main line for the stat, else the 10-game
+    average rounded to the nearest half point below (books hang .5 lines so that none pushes).
+    """
+    service = context_service(container)
+    source = "your line"
+    if line is None:
+        with container.sessions() as session:
+            player = players_repo.resolve_player(session, name)
+        line = latest_player_line(container, player.player_id, spec.key)
+        source = "latest stored line"
+        name = str(player.player_id)
+    if line is None:
+        probe = service.player_context(ContextQuery(player=name, stat=spec.key, limit=1))
+        average = probe["rollingAverages"]["sma10"] or probe["seasonAvg"] or 0.5
+        line = max(0.5, math.floor(average) + 0.5)
+        source = "near the 10-game average"
+    context = service.player_context(
+        ContextQuery(player=name, stat=spec.key, limit=MAX_LIMIT, line=line)
+    )
+    next_game = context.get("nextGame") or {}
+    return {
+        "context": context,
+        "line": line,
+        "line_source": source,
+        "max_line": spec.max_line,
+        "chart": games_chart(context["recentGames"], line, spec.label),
+        "opponent_hits": opponent_hit_rate(context["recentGames"], next_game.get("opponent"), line),
+    }
+
+
+def books_on(container: Container, day: dt.date | None) -> list[str]:
+    """Bookmakers with stored lines on a date (the board's book filter)."""
+    if day is None:
+        return []
+    with container.sessions() as session:
+        return list(
+            session.scalars(
+                select(PropLine.bookmaker)
+                .where(PropLine.game_date == day)
+                .group_by(PropLine.bookmaker)
+                .order_by(PropLine.bookmaker)
+            )
+        )
+
+
+# ----------------------------------------------------------------------------- board
+BOARD_SORTS = ("ev", "edge", "p_over", "player", "line")
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """The board's query: a date (default: the latest with lines), stat, book, minimum edge."""
+
+    date: dt.date | None = None
+    stat: str | None = None
+    book: str | None = None
+    min_edge: float | None = None
+    sort: str = "ev"
+
+    @classmethod
+    def parse(
+        cls,
+        date: str | None,
+        stat: str | None,
+        book: str | None,
+        min_edge: str | None,
+        sort: str | None,
+    ) -> BoardFilters:
+        """Filters from form fields; blanks mean "any", a bad value raises ValidationError."""
+        try:
+            day = dt.date.fromisoformat(date) if date else None
+        except ValueError as exc:
+            raise ValidationError(f"The date must look like 2025-11-14, got {date!r}.") from exc
+        try:
+            edge = float(min_edge) / 100 if min_edge not in (None, "") else None
+        except ValueError as exc:
+            raise ValidationError(f"The minimum edge must be a number, got {min_edge!r}.") from exc
+        if edge is not None and not 0 <= edge <= 1:
+            raise ValidationError("The minimum edge must be between 0 and 100 %.")
+        return cls(
+            date=day,
+            stat=resolve_stat(stat).key if stat else None,
+            book=book or None,
+            min_edge=edge,
+            sort=sort if sort in BOARD_SORTS else "ev",
+        )
+
+    def on(self, day: dt.date) -> BoardFilters:
+        """The same filters on another date."""
+        return replace(self, date=day)
+
+    @property
+    def min_edge_pct(self) -> float | None:
+        """The minimum edge as the percentage the form shows."""
+        return None if self.min_edge is None else round(self.min_edge * 100, 2)
+
+
+# ----------------------------------------------------------------------------- pending
+def board_view(container: Container, filters: BoardFilters) -> dict[str, Any]:
+    """PENDING services/board.py."""
+    raise ServiceUnavailableError("The board service is not available yet.")
+
+
+def prediction_view(
+    container: Container,
+    player_id: int,
+    spec: StatSpec,
+    line: float,
+    odds_over: str | None,
+    odds_under: str | None,
+) -> dict[str, Any]:
+    """PENDING services/predictions.py."""
+    raise ServiceUnavailableError("The prediction service is not available yet.")
+
+
+def track_record(container: Container) -> dict[str, Any]:
+    """PENDING services/grading.py."""
+    raise ServiceUnavailableError("The track record is not available yet.")
+
+
+def check_key(container: Container, key: str) -> object:
+    """PENDING services/keys.py."""
+    raise AuthenticationError("API keys cannot be checked yet.")

@@ -67,9 +67,7 @@ def key_is_valid(container: Container, key: str, check: KeyCheck) -> bool:
     return True
 
 
-def guard(
-    request: Request, container: Container, check: KeyCheck
-) -> RedirectResponse | None:
+def guard(request: Request, container: Container, check: KeyCheck) -> RedirectResponse | None:
     """A redirect to /login or the age check when the visitor may not see the page yet."""
     next_path = quote(current_path(request), safe="")
     if container.settings.dashboard_requires_key:

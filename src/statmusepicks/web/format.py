@@ -61,6 +61,12 @@ def decimal(value: Any, digits: int = 1) -> str:
     return f"{number:.{digits}f}"
 
 
+def count(value: Any) -> str:
+    """A count with thousands separators: 65432 -> 65,432."""
+    number = _number(value)
+    return MISSING if number is None else f"{round(number):,}"
+
+
 def line(value: Any) -> str:
     """A prop line as books print it: 24.5, 7 (no trailing .0)."""
     number = _number(value)
@@ -98,6 +104,7 @@ FILTERS = {
     "percent": percent,
     "signed_percent": signed_percent,
     "decimal": decimal,
+    "count": count,
     "line": line,
     "day": day,
     "sign_class": sign_class,

@@ -84,7 +84,7 @@ def test_an_oracle_wins_every_bet_it_places_at_the_best_price() -> None:
 
 def test_pushes_are_refunded_and_voids_are_not_counted() -> None:
     lines = tiny_season()
-    result = run(lines, FixedPricer(lambda row: 0.5), strategies=("always_over",))
+    result = run(lines, FixedPricer(lambda _row: 0.5), strategies=("always_over",))
     over = result.summary["strategies"]["always_over"]  # type: ignore[attr-defined]
     # Five props: two overs win (+105 then +120), one under loses, one pushes, one is void.
     assert over["voided"] == 1
@@ -99,7 +99,7 @@ def test_pushes_are_refunded_and_voids_are_not_counted() -> None:
 def test_a_coin_loses_about_the_books_margin() -> None:
     lines = coin_season(props=12_000, days=40, seed=7)
     rng = np.random.default_rng(11)
-    coin = FixedPricer(lambda row: 0.7 if rng.random() < 0.5 else 0.3, name="coin")
+    coin = FixedPricer(lambda _row: 0.7 if rng.random() < 0.5 else 0.3, name="coin")
     result = run(lines, coin, strategies=("confidence",), bootstrap_samples=500)
     summary = result.summary["strategies"]["confidence"]  # type: ignore[attr-defined]
     # At -110 / -110 a fair coin returns 0.5 * 1.909 - 1 = -4.55 % (the margin is 4.76 %).
@@ -113,7 +113,7 @@ def test_a_coin_loses_about_the_books_margin() -> None:
 
 def test_the_pricer_never_sees_the_outcome_or_the_day_itself() -> None:
     lines = tiny_season()
-    spy = FixedPricer(lambda row: 0.5)
+    spy = FixedPricer(lambda _row: 0.5)
     days = [DAY - dt.timedelta(days=1), DAY, NEXT]
     history = box_scores(days, [1, 2, 3])
     config = BacktestConfig(start=DAY, end=NEXT, strategies=("ev",))
@@ -129,7 +129,7 @@ def test_the_pricer_is_refit_on_the_configured_cadence(refit_days: int, fits: in
     lines = pd.DataFrame(
         [quote(DAY + dt.timedelta(days=d), 1, "fanduel", 20.5, -110, -110, 21.0) for d in range(10)]
     )
-    spy = FixedPricer(lambda row: 0.5)
+    spy = FixedPricer(lambda _row: 0.5)
     run(lines, spy, strategies=("ev",), refit_days=refit_days)
     assert len(spy.fits) == fits
     assert spy.fits[0] == DAY
@@ -196,11 +196,12 @@ def test_closing_line_value_compares_our_price_with_the_last_snapshot_before_tip
             quote(DAY, 1, "fanduel", 20.5, -150, +125, 25.0, captured="22:00"),
         ]
     )
-    result = run(lines, FixedPricer(lambda row: 0.9), strategies=("ev",))
+    result = run(lines, FixedPricer(lambda _row: 0.9), strategies=("ev",))
     bet = result.bets.iloc[0]  # type: ignore[attr-defined]
     assert bet["price"] == 100
     close_fair = float(
-        (1 / american_to_decimal(-150)) / (1 / american_to_decimal(-150) + 1 / american_to_decimal(125))
+        (1 / american_to_decimal(-150))
+        / (1 / american_to_decimal(-150) + 1 / american_to_decimal(125))
     )
     assert bet["clv"] == pytest.approx(close_fair * 2.0 - 1.0)
     assert result.summary["strategies"]["ev"]["clv_bets"] == 1  # type: ignore[attr-defined]
@@ -228,7 +229,7 @@ def test_the_frontend_heuristic_bets_only_beyond_its_0_55_cut() -> None:
             predicted = props["line"] + np.where(props["player_id"] == 1, 2.0, 0.5)
             return super().price(props, history).assign(predicted=predicted)
 
-    result = run(lines, Predicting(lambda row: 0.5), strategies=("frontend",))
+    result = run(lines, Predicting(lambda _row: 0.5), strategies=("frontend",))
     bets = result.bets  # type: ignore[attr-defined]
     assert bets["player_id"].tolist() == [1]
     assert bets["side"].tolist() == ["over"]
@@ -241,7 +242,7 @@ def test_kelly_stakes_a_capped_share_of_the_opening_bankroll_each_day() -> None:
             quote(NEXT, 1, "fanduel", 20.5, +100, -120, 25.0),
         ]
     )
-    result = run(lines, FixedPricer(lambda row: 0.6), strategies=("kelly",))
+    result = run(lines, FixedPricer(lambda _row: 0.6), strategies=("kelly",))
     bets = result.bets  # type: ignore[attr-defined]
     # Full Kelly at even money with p = 0.6 is 0.2; a quarter is 0.05, capped at 0.02.
     assert bets["stake"].tolist() == pytest.approx([2.0, 0.02 * 102.0])
@@ -250,11 +251,9 @@ def test_kelly_stakes_a_capped_share_of_the_opening_bankroll_each_day() -> None:
 
 
 def test_kelly_scales_a_crowded_day_down_to_the_exposure_limit() -> None:
-    lines = pd.DataFrame(
-        [quote(DAY, p, "fanduel", 20.5, +100, -120, 25.0) for p in range(1, 41)]
-    )
+    lines = pd.DataFrame([quote(DAY, p, "fanduel", 20.5, +100, -120, 25.0) for p in range(1, 41)])
     params = StrategyParams(max_daily_exposure=0.5)
-    result = run(lines, FixedPricer(lambda row: 0.6), strategies=("kelly",), staking=params)
+    result = run(lines, FixedPricer(lambda _row: 0.6), strategies=("kelly",), staking=params)
     stakes = result.bets["stake"]  # type: ignore[attr-defined]
     # 40 bets at the 2 % cap would stake 80 % of the bankroll; they share 50 % instead.
     assert stakes.sum() == pytest.approx(50.0)

@@ -36,17 +36,37 @@ def test_over_under_and_push_sum_to_one_and_half_lines_never_push() -> None:
 
 def test_an_unknown_mean_gives_no_opinion() -> None:
     over, under, push = count_probabilities(np.array([np.nan]), np.array([0.1]), np.array([3.5]))
-    assert np.isnan(over[0]) and np.isnan(under[0]) and np.isnan(push[0])
+    assert np.isnan(over[0])
+    assert np.isnan(under[0])
+    assert np.isnan(push[0])
 
 
 def _history() -> pd.DataFrame:
     rows = [
-        {"season": "2024-25", "game_date": dt.date(2025, 3, 1) + dt.timedelta(days=i),
-         "player_id": 7, "pts": 10, "reb": 4, "ast": 2, "fg3m": 1, "blk": 0, "stl": 1}
+        {
+            "season": "2024-25",
+            "game_date": dt.date(2025, 3, 1) + dt.timedelta(days=i),
+            "player_id": 7,
+            "pts": 10,
+            "reb": 4,
+            "ast": 2,
+            "fg3m": 1,
+            "blk": 0,
+            "stl": 1,
+        }
         for i in range(10)
     ] + [
-        {"season": "2025-26", "game_date": dt.date(2025, 10, 25) + dt.timedelta(days=i),
-         "player_id": 7, "pts": 20, "reb": 6, "ast": 4, "fg3m": 3, "blk": 1, "stl": 1}
+        {
+            "season": "2025-26",
+            "game_date": dt.date(2025, 10, 25) + dt.timedelta(days=i),
+            "player_id": 7,
+            "pts": 20,
+            "reb": 6,
+            "ast": 4,
+            "fg3m": 3,
+            "blk": 1,
+            "stl": 1,
+        }
         for i in range(2)
     ]
     return pd.DataFrame(rows)
@@ -56,8 +76,12 @@ def test_the_season_mean_leans_on_last_season_while_this_one_is_young() -> None:
     history = _history()
     pricer = SeasonMeanPricer(prior_games=5).fit(DAY, history)
     props = pd.DataFrame(
-        {"game_date": [DAY, DAY], "player_id": [7, 99], "market": ["points", "points"],
-         "line": [14.5, 14.5]}
+        {
+            "game_date": [DAY, DAY],
+            "player_id": [7, 99],
+            "market": ["points", "points"],
+            "line": [14.5, 14.5],
+        }
     )
     priced = pricer.price(props, history)
     assert priced.loc[0, "predicted"] == pytest.approx((20 * 2 + 10 * 5) / 7)

@@ -29,7 +29,9 @@ def _row(frame: pd.DataFrame, player_id: int, day: dt.date) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def _serving_logs(player_logs: pd.DataFrame, player_id: int, team: str, season: str) -> pd.DataFrame:
+def _serving_logs(
+    player_logs: pd.DataFrame, player_id: int, team: str, season: str
+) -> pd.DataFrame:
     """What serving loads: the player's own games and his team's games of the season."""
     own = player_logs[player_logs["player_id"] == player_id]
     team_games = player_logs[(player_logs["team"] == team) & (player_logs["season"] == season)]
@@ -88,9 +90,7 @@ def test_upcoming_target_gets_features_but_no_outcome(
     assert 0 <= served.at[0, "f_hit_rate_l10"] <= 1
 
 
-def _assert_unchanged_before(
-    before: pd.DataFrame, after: pd.DataFrame, cutoff: dt.date
-) -> None:
+def _assert_unchanged_before(before: pd.DataFrame, after: pd.DataFrame, cutoff: dt.date) -> None:
     """Every row dated on or before `cutoff` keeps every feature, bit for bit."""
     keep_before = before["game_date"] <= pd.Timestamp(cutoff)
     keep_after = after["game_date"] <= pd.Timestamp(cutoff)
@@ -119,9 +119,10 @@ def test_planting_future_player_games_moves_no_earlier_feature(
     _assert_unchanged_before(training_frame[features], after[features], GAME_DATE)
     # The same changes do reach his next game, so the check above can fail.
     later = dt.date(2025, 11, 11)
-    assert _row(after, JOKIC, later)["f_pts_sma3"].iloc[0] > _row(training_frame, JOKIC, later)[
-        "f_pts_sma3"
-    ].iloc[0]
+    assert (
+        _row(after, JOKIC, later)["f_pts_sma3"].iloc[0]
+        > _row(training_frame, JOKIC, later)["f_pts_sma3"].iloc[0]
+    )
 
 
 def test_planting_future_opponent_games_moves_no_earlier_feature(
@@ -141,9 +142,10 @@ def test_planting_future_opponent_games_moves_no_earlier_feature(
     # The planted game does reach the later meeting, so the check above can fail.
     later = dt.date(2025, 11, 11)
     for column in ("f_opp_allowed_pts", "f_opp_drtg"):
-        assert _row(after, JOKIC, later)[column].iloc[0] > _row(training_frame, JOKIC, later)[
-            column
-        ].iloc[0]
+        assert (
+            _row(after, JOKIC, later)[column].iloc[0]
+            > _row(training_frame, JOKIC, later)[column].iloc[0]
+        )
 
 
 def test_registry_is_the_one_list_of_feature_functions() -> None:
@@ -177,10 +179,12 @@ def test_each_feature_function_returns_one_prefixed_row_per_target(
 def test_opponent_ratings_start_the_season_from_last_seasons_prior(
     training_frame: pd.DataFrame,
 ) -> None:
-    opening = training_frame[training_frame["game_date"] == training_frame.loc[
-        training_frame["season"] == "2024-25", "game_date"
-    ].min()]
+    opening = training_frame[
+        training_frame["game_date"]
+        == training_frame.loc[training_frame["season"] == "2024-25", "game_date"].min()
+    ]
     assert (opening["f_opp_rating_games"] == 0).all()
     assert opening["f_opp_drtg"].between(100, 125).all()
     ranks = training_frame["f_opp_def_rank"].dropna()
-    assert ranks.min() == 1 and ranks.max() <= 30
+    assert ranks.min() == 1
+    assert ranks.max() <= 30

@@ -32,7 +32,9 @@ def _pandas_window(values: np.ndarray, end: int, start: int, size: int) -> pd.Se
     return pd.Series(values[max(start, end - size + 1) : end + 1])
 
 
-def test_previous_game_is_strictly_before_the_target_day(games: tuple[Timeline, np.ndarray]) -> None:
+def test_previous_game_is_strictly_before_the_target_day(
+    games: tuple[Timeline, np.ndarray],
+) -> None:
     timeline, _ = games
     assert timeline.previous(np.array([1]), np.array([10]))[0] == 4  # day 8 is index 4
     assert timeline.previous(np.array([1]), np.array([0]))[0] == -1

@@ -72,7 +72,11 @@ def test_an_alert_is_logged_and_posted_to_the_webhook() -> None:
     )
     assert delivered
     assert webhook.posts == [
-        {"text": "[statmusepicks] NBA sync failed: boom", "event": "sync.nba_failed", "error": "upstream_error"}
+        {
+            "text": "[statmusepicks] NBA sync failed: boom",
+            "event": "sync.nba_failed",
+            "error": "upstream_error",
+        }
     ]
 
 
@@ -98,9 +102,12 @@ def test_new_games_are_handed_to_the_next_steps_with_the_players_touched(
         on_players_touched=[touched.append],
         today=TODAY,
     )
-    assert outcome.ok and not outcome.stale
-    assert outcome.nba is not None and outcome.nba.games_added == 15  # the fabricated 2025-11-15/16
-    assert len(touched) == 1 and 9900001 in touched[0]
+    assert outcome.ok
+    assert not outcome.stale
+    assert outcome.nba is not None
+    assert outcome.nba.games_added == 15
+    assert len(touched) == 1
+    assert 9900001 in touched[0]
     assert webhook.posts == []
 
 
@@ -125,7 +132,9 @@ def test_nothing_new_for_more_than_a_day_in_season_raises_a_stale_data_alert(
 ) -> None:
     webhook = Webhook()
     alerter = Alerter("https://hooks.test/x", transport=webhook.transport)
-    run_daily_sync(db, nba_client=nba_client(tmp_path), odds_client=None, alerter=alerter, today=TODAY)
+    run_daily_sync(
+        db, nba_client=nba_client(tmp_path), odds_client=None, alerter=alerter, today=TODAY
+    )
     later = run_daily_sync(
         db,
         nba_client=nba_client(tmp_path),
@@ -133,7 +142,8 @@ def test_nothing_new_for_more_than_a_day_in_season_raises_a_stale_data_alert(
         alerter=alerter,
         today=TODAY + dt.timedelta(days=3),
     )
-    assert later.ok and later.stale
+    assert later.ok
+    assert later.stale
     assert webhook.posts[-1]["event"] == "sync.stale_data"
     assert "2025-11-16" in webhook.posts[-1]["text"]
 
@@ -158,7 +168,8 @@ def test_a_failing_hand_off_step_alerts_but_keeps_the_stored_games(
         on_players_touched=[refresh_features],
         today=TODAY,
     )
-    assert outcome.nba is not None and outcome.nba.games_added == 15
+    assert outcome.nba is not None
+    assert outcome.nba.games_added == 15
     assert outcome.errors == ["refresh_features: RuntimeError('feature store offline')"]
     assert webhook.posts[0]["event"] == "sync.hook_failed"
 

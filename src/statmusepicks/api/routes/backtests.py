@@ -20,7 +20,7 @@ async def backtests(
     offset: int = Query(0, ge=0, description="Skip this many of the newest runs."),
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
-    """Each run's dates, pricer, book, whether its lines were synthetic, and bets/ROI by strategy."""
+    """Each run's dates, pricer, book, whether its lines were synthetic, bets/ROI by strategy."""
     runs = await run_in_threadpool(list_backtests, container, limit=limit, offset=offset)
     return {"backtests": runs, "limit": limit, "offset": offset}
 

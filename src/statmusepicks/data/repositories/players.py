@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, func, or_, select
@@ -83,10 +84,9 @@ def _ref(player: Player) -> PlayerRef:
 
 
 def _candidates(players: Sequence[Player]) -> list[dict[str, object]]:
-    ordered = sorted(players, key=lambda p: (p.last_game_date or dt.date.min), reverse=True)
+    ordered = sorted(players, key=lambda p: p.last_game_date or dt.date.min, reverse=True)
     return [
-        {"playerId": p.player_id, "name": p.name, "team": p.team}
-        for p in ordered[:MAX_CANDIDATES]
+        {"playerId": p.player_id, "name": p.name, "team": p.team} for p in ordered[:MAX_CANDIDATES]
     ]
 
 
@@ -134,13 +134,11 @@ def _word_prefix_matches(session: Session, key: str) -> list[Player]:
     return [
         player
         for player in rows
-        if all(
-            any(part.startswith(word) for part in player.name_key.split()) for word in words
-        )
+        if all(any(part.startswith(word) for part in player.name_key.split()) for word in words)
     ]
 
 
-def _logs(session: Session, statement: Select[tuple[PlayerGameStats]]) -> pd.DataFrame:
+def _logs(session: Session, statement: Select[Any]) -> pd.DataFrame:
     columns = [getattr(PlayerGameStats, name) for name in PLAYER_LOG_FIELDS]
     query = statement.with_only_columns(*columns).order_by(
         PlayerGameStats.game_date, PlayerGameStats.player_id
@@ -262,8 +260,7 @@ def reported_out(session: Session, team: str, on: dt.date) -> pd.DataFrame:
     rows = session.execute(
         select(Injury.player_id, Injury.status).join(
             latest,
-            (Injury.player_id == latest.c.player_id)
-            & (Injury.report_date == latest.c.report_date),
+            (Injury.player_id == latest.c.player_id) & (Injury.report_date == latest.c.report_date),
         )
     ).all()
     out = sorted({pid for pid, status in rows if status.strip().lower() in OUT_STATUSES})

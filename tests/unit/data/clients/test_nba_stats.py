@@ -37,7 +37,7 @@ def make_client(
         settings,
         transport=httpx.MockTransport(handler),
         rate_limiter=InProcessTokenBucket(20, clock=clock or FakeClock()),
-        retry=RetryPolicy(attempts=attempts, sleep=waits.append, random_uniform=lambda a, b: 0.0),
+        retry=RetryPolicy(attempts=attempts, sleep=waits.append, random_uniform=lambda _a, _b: 0.0),
     )
     return client, waits
 
@@ -166,7 +166,7 @@ def test_a_429_is_retried_after_the_time_retry_after_asks(tmp_path: Path) -> Non
             httpx.Response(200, json=nba_fixture("leaguegamelog_T_2025-11-14.json")),
         ]
     )
-    client, waits = make_client(lambda request: next(answers), tmp_path)
+    client, waits = make_client(lambda _request: next(answers), tmp_path)
     result = client.get_league_game_log(season="2025-26", player_or_team="T")
     assert len(result.frame) == 18
     assert waits == [7.0]
@@ -206,7 +206,7 @@ def test_timeouts_are_retried(tmp_path: Path) -> None:
 
 def test_endless_429s_raise_rate_limited_with_the_servers_hint(tmp_path: Path) -> None:
     client, _ = make_client(
-        lambda request: httpx.Response(429, headers={"Retry-After": "2"}), tmp_path
+        lambda _request: httpx.Response(429, headers={"Retry-After": "2"}), tmp_path
     )
     with pytest.raises(UpstreamRateLimited) as caught:
         client.get_all_players(season="2025-26")
@@ -241,7 +241,7 @@ def test_a_404_is_not_found_and_not_retried(tmp_path: Path) -> None:
 
 def test_a_400_names_the_upstream_complaint(tmp_path: Path) -> None:
     client, _ = make_client(
-        lambda request: httpx.Response(400, text="The Season property is required."), tmp_path
+        lambda _request: httpx.Response(400, text="The Season property is required."), tmp_path
     )
     with pytest.raises(UpstreamError, match="Season property is required"):
         client.get_season_stats(season="")
@@ -262,7 +262,7 @@ def test_a_400_names_the_upstream_complaint(tmp_path: Path) -> None:
 def test_a_malformed_payload_is_a_clear_upstream_error_never_an_index_error(
     tmp_path: Path, body: bytes, message: str
 ) -> None:
-    client, _ = make_client(lambda request: httpx.Response(200, content=body), tmp_path)
+    client, _ = make_client(lambda _request: httpx.Response(200, content=body), tmp_path)
     with pytest.raises(UpstreamError, match=message):
         client.get_league_game_log(season="2025-26", player_or_team="T")
 
@@ -300,7 +300,11 @@ def test_every_raw_body_is_kept_and_referenced(tmp_path: Path) -> None:
     result = client.get_league_game_log(season="2025-26", player_or_team="T")
     ref = result.payload_ref
     assert ref is not None
-    assert (ref.source, ref.endpoint, ref.params["PlayerOrTeam"]) == ("nba_stats", "leaguegamelog", "T")
+    assert (ref.source, ref.endpoint, ref.params["PlayerOrTeam"]) == (
+        "nba_stats",
+        "leaguegamelog",
+        "T",
+    )
     stored = json.loads(PayloadStore(tmp_path / "raw").get(ref.sha256))
     assert stored["resultSets"][0]["rowSet"] == payload["resultSets"][0]["rowSet"]
 

@@ -17,7 +17,9 @@ from tests.upstream_fakes import FakeClock, odds_transport
 EVENT = "46fc9b98835561f7bfa81c7275b3ed37"
 
 
-def make_client(tmp_path: Path, transport: httpx.BaseTransport, key: str | None = "test-key") -> OddsAPIClient:
+def make_client(
+    tmp_path: Path, transport: httpx.BaseTransport, key: str | None = "test-key"
+) -> OddsAPIClient:
     settings = Settings(
         environment="test",
         var_dir=tmp_path,
@@ -74,6 +76,6 @@ def test_without_a_key_the_client_points_to_the_file_import(tmp_path: Path) -> N
 
 
 def test_an_answer_that_is_not_an_event_list_is_rejected(tmp_path: Path) -> None:
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"message": "x"}))
+    transport = httpx.MockTransport(lambda _request: httpx.Response(200, json={"message": "x"}))
     with pytest.raises(UpstreamError, match="not a list"):
         make_client(tmp_path, transport).get_events()

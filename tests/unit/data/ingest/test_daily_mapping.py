@@ -56,7 +56,9 @@ def test_team_rows_pair_each_team_with_its_opponent_and_match_the_bundles_estima
     assert ours["opp"].tolist() == truth["opp"].tolist()
     assert ours["opp_pts"].astype(int).tolist() == truth["opp_pts"].tolist()
     for column in ["poss_est", "opp_poss_est", "pace_est", "off_rtg_est", "def_rtg_est"]:
-        assert ours[column].astype(float).tolist() == pytest.approx(truth[column].tolist(), abs=0.01)
+        assert ours[column].astype(float).tolist() == pytest.approx(
+            truth[column].tolist(), abs=0.01
+        )
 
 
 def test_a_team_row_without_its_opponent_is_kept_for_the_validator_to_reject() -> None:

@@ -1,0 +1,320 @@
+"""The dashboard's pages: each route translates a request into service calls and a template.
+
+Pages are HTML, so errors never become JSON here: an unknown or ambiguous player gets a
+friendly page with suggestions, and a service without a model or data greys out its own
+section (see rendering.section) while the rest of the page renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from statmusepicks.core.errors import (
+    AmbiguousError,
+    AuthenticationError,
+    NotFoundError,
+    StatMusePicksError,
+    ValidationError,
+)
+from statmusepicks.core.stats import STATS, resolve_stat
+from statmusepicks.services import dashboard
+from statmusepicks.services.backtests import get_backtest, list_backtests
+from statmusepicks.services.container import Container
+from statmusepicks.services.status import health_report
+from statmusepicks.web import access
+from statmusepicks.web.rendering import STATIC_DIR, Section, render, section
+
+router = APIRouter()
+__all__ = ["STATIC_DIR", "router"]
+
+STAT_CHOICES = [(spec.key, spec.label) for spec in STATS.values()]
+SORTS = [
+    ("ev", "Expected value"),
+    ("edge", "Edge"),
+    ("p_over", "P(over)"),
+    ("player", "Player"),
+    ("line", "Line"),
+]
+# Files of a backtest report a browser may open (the rest stay on disk).
+REPORT_FILES = {".html", ".png", ".csv", ".json"}
+BACKTEST_EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "backtest-example"
+
+
+def get_container(request: Request) -> Container:
+    """The container the app factory built (pages share it with the API)."""
+    container: Container = request.app.state.container
+    return container
+
+
+def _error_page(
+    request: Request, exc: StatMusePicksError, *, query: str | None = None, stat: str | None = None
+) -> HTMLResponse:
+    """A friendly page for a player name nobody has, or that several people share."""
+    if isinstance(exc, AmbiguousError):
+        heading = "Several players match"
+        message = f"“{query}” matches more than one player. Pick one:"
+    elif isinstance(exc, NotFoundError):
+        heading = "Player not found"
+        message = (
+            f"We couldn't find a player called “{query}”. Check the spelling, or search below: "
+            "accents and capitals don't matter."
+        )
+    else:
+        heading = "That request didn't work"
+        message = exc.message
+    return render(
+        request,
+        "error.html",
+        {
+            "heading": heading,
+            "message": message,
+            "candidates": exc.details.get("candidates", []),
+            "query": query,
+            "stat": stat,
+            "search": True,
+        },
+        status_code=exc.status_code,
+    )
+
+
+# ----------------------------------------------------------------------------- access
+@router.get("/age-check", include_in_schema=False, response_class=HTMLResponse)
+def age_check(request: Request, next: str = "/") -> HTMLResponse:
+    """The 18+ / 21+ confirmation asked on the first visit."""
+    return render(request, "age_gate.html", {"next": access.safe_next(next)})
+
+
+@router.post("/age-check", include_in_schema=False)
+def confirm_age(age: str = Form(...), next: str = Form("/")) -> RedirectResponse:
+    """Remember the confirmation in a cookie for a year, then go where the visitor was headed."""
+    if age not in access.AGES:
+        target = quote(access.safe_next(next), safe="")
+        return RedirectResponse(f"/age-check?next={target}", status_code=303)
+    response = RedirectResponse(access.safe_next(next), status_code=303)
+    response.set_cookie(
+        access.AGE_COOKIE,
+        age,
+        max_age=access.AGE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/login", include_in_schema=False, response_class=HTMLResponse)
+def login(request: Request, next: str = "/") -> HTMLResponse:
+    """Ask for an API key (only when DASHBOARD_REQUIRES_KEY is on)."""
+    return render(request, "login.html", {"next": access.safe_next(next)})
+
+
+@router.post("/login", include_in_schema=False, response_model=None)
+def submit_key(
+    request: Request,
+    key: str = Form(...),
+    next: str = Form("/"),
+    container: Container = Depends(get_container),
+) -> Response:
+    """Check the key with the keys service and keep it in a cookie."""
+    valid = access.key_is_valid(container, key, dashboard.check_key)
+    if not valid:
+        context = {"next": access.safe_next(next), "error": "That key is unknown or revoked."}
+        return render(request, "login.html", context, status_code=401)
+    response = RedirectResponse(access.safe_next(next), status_code=303)
+    response.set_cookie(
+        access.KEY_COOKIE,
+        key,
+        max_age=access.KEY_COOKIE_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def _guard(request: Request, container: Container) -> RedirectResponse | None:
+    return access.guard(request, container, dashboard.check_key)
+
+
+# ----------------------------------------------------------------------------- pages
+@router.get("/", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+def board_page(
+    request: Request,
+    date: str | None = Query(None),
+    stat: str | None = Query(None),
+    book: str | None = Query(None),
+    min_edge: str | None = Query(None),
+    sort: str = Query("ev"),
+    container: Container = Depends(get_container),
+) -> Response:
+    """The props board: the day's stored lines priced by the model."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    try:
+        filters = dashboard.BoardFilters.parse(date, stat, book, min_edge, sort)
+    except ValidationError as exc:
+        return _error_page(request, exc)
+    dates = dashboard.line_dates(container)
+    if filters.date is None and dates:
+        filters = filters.on(dates[0])
+    board = section(dashboard.board_view, container, filters)
+    books = dashboard.books_on(container, filters.date)
+    return render(
+        request,
+        "board.html",
+        {
+            "board": board,
+            "filters": filters,
+            "dates": dates,
+            "books": books,
+            "stats": STAT_CHOICES,
+            "sorts": SORTS,
+        },
+    )
+
+
+@router.get("/player", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+def player_page(
+    request: Request,
+    name: str | None = Query(None),
+    stat: str = Query("points"),
+    line: str | None = Query(None),
+    odds_over: str | None = Query(None),
+    odds_under: str | None = Query(None),
+    predict: bool = Query(False),
+    container: Container = Depends(get_container),
+) -> Response:
+    """Search, recent games against a line, form, opponent, rest, and a live price."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    query: dict[str, Any] = {
+        "name": (name or "").strip(),
+        "stat": stat,
+        "odds_over": odds_over or "-110",
+        "odds_under": odds_under or "-110",
+    }
+    context: dict[str, Any] = {"query": query, "stats": STAT_CHOICES, "view": None}
+    if not query["name"]:
+        return render(request, "player.html", context)
+    try:
+        spec = resolve_stat(stat)
+        query["stat"] = spec.key
+        request_line = dashboard.parse_line(line, spec)
+        view = dashboard.player_view(container, query["name"], spec, request_line)
+    except (NotFoundError, AmbiguousError, ValidationError) as exc:
+        return _error_page(request, exc, query=query["name"], stat=stat)
+    context["view"] = Section(data=view)
+    if predict:
+        context["prediction"] = section(
+            dashboard.prediction_view,
+            container,
+            view["context"]["playerId"],
+            spec,
+            view["line"],
+            odds_over,
+            odds_under,
+        )
+    return render(request, "player.html", context)
+
+
+@router.get("/models", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+def models_page(request: Request, container: Container = Depends(get_container)) -> Response:
+    """Champion metrics next to baselines and the market, reliability, track record, backtests."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    context = {
+        "champions": section(dashboard.champion_metrics, container),
+        "curves": section(dashboard.reliability_curves, container),
+        "track": section(dashboard.track_record, container),
+        "backtests": section(list_backtests, container, limit=10),
+        "evaluation_png": dashboard.reliability_image(container) is not None,
+        "example_report": (BACKTEST_EXAMPLE / "report.html").exists(),
+    }
+    return render(request, "models.html", context)
+
+
+@router.get("/status", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+def status_page(request: Request, container: Container = Depends(get_container)) -> Response:
+    """Latest game, last sync runs, quarantined rows by reason, model versions in use."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    context = {
+        "status": section(dashboard.data_status, container),
+        "health": section(health_report, container),
+    }
+    return render(request, "status.html", context)
+
+
+@router.get("/responsible-gambling", include_in_schema=False, response_class=HTMLResponse)
+def responsible_page(request: Request) -> HTMLResponse:
+    """Policy, self-limits and why no model guarantees profit (readable before the age check)."""
+    return render(request, "responsible.html")
+
+
+# ----------------------------------------------------------------------------- files
+def _report_file(directory: Path, filename: str) -> FileResponse:
+    """A file of a report directory, refusing anything outside it or of another kind."""
+    root = directory.resolve()
+    path = (root / filename).resolve()
+    if path.parent != root or path.suffix not in REPORT_FILES or not path.is_file():
+        raise NotFoundError(f"No report file {filename!r}.")
+    return FileResponse(path)
+
+
+@router.get("/reports/reliability.png", include_in_schema=False, response_model=None)
+def reliability_png(request: Request, container: Container = Depends(get_container)) -> Response:
+    """The newest offline evaluation's reliability diagram."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    path = dashboard.reliability_image(container)
+    if path is None:
+        raise NotFoundError("No evaluation report yet: run `statmusepicks evaluate`.")
+    return FileResponse(path)
+
+
+@router.get("/backtests/example/{filename}", include_in_schema=False, response_model=None)
+def example_backtest_file(filename: str) -> Response:
+    """The example backtest report shipped under docs/backtest-example/."""
+    return _report_file(BACKTEST_EXAMPLE, filename)
+
+
+@router.get("/backtests/{backtest_id}/{filename}", include_in_schema=False, response_model=None)
+def backtest_file(
+    request: Request,
+    backtest_id: int,
+    filename: str,
+    container: Container = Depends(get_container),
+) -> Response:
+    """A file of a stored backtest's report (report.html and the charts it embeds)."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    run = get_backtest(container, backtest_id)
+    if not run.get("output_dir"):
+        raise NotFoundError(f"Backtest {backtest_id} has no report directory.")
+    return _report_file(Path(run["output_dir"]), filename)
+
+
+# ----------------------------------------------------------------------------- search
+@router.get(
+    "/api/players/search", tags=["dashboard"], summary="Player name suggestions for autocomplete"
+)
+def search_players(
+    request: Request,
+    q: str = Query(
+        ..., min_length=1, max_length=100, description="Part of a name (accents optional)."
+    ),
+    limit: int = Query(dashboard.SEARCH_LIMIT, ge=1, le=25, description="At most this many."),
+    container: Container = Depends(get_container),
+) -> dict[str, Any]:
+    """Players whose name has a word starting with each typed word, most recently active first."""
+    settings = container.settings
+    if settings.dashboard_requires_key:
+        key = access.presented_key(request)
+        if not key or not access.key_is_valid(container, key, dashboard.check_key):
+            raise AuthenticationError("This deployment needs an API key for the dashboard.")
+    players = dashboard.search_players(container, q, limit)
+    return {"query": q, "players": players}

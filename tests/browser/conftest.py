@@ -1,0 +1,137 @@
+"""A real uvicorn server over the loaded test database, driven by Debian's chromium.
+
+One server and one browser serve the whole module (start-up dominates the suite's time); each
+test gets a fresh browser context, so cookies such as the age confirmation never leak.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from statmusepicks.api.app import create_app
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.cache import MemoryCache
+from statmusepicks.data.db.session import make_engine, make_session_factory
+from statmusepicks.services.container import Container
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser_container(
+    loaded_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
+    """A private copy of the loaded database (the `loaded_container` data), shared by the suite."""
+    root = tmp_path_factory.mktemp("browser")
+    target = root / "loaded.db"
+    target.write_bytes(Path(loaded_sqlite_url.removeprefix("sqlite:///")).read_bytes())
+    settings = Settings(
+        environment="test",
+        var_dir=root / "var",
+        database_url=f"sqlite:///{target}",
+        redis_url=None,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = make_engine(settings.database_url)
+    container = Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        cache=MemoryCache(f"browser-{uuid.uuid4().hex[:8]}"),
+    )
+    yield container
+    container.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(browser_container: Container, chromium_path: Path) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 and an ephemeral port, in a background thread."""
+    app = create_app(browser_container.settings, container=browser_container)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A fresh desktop-sized page (no cookies) that fails the test on any JavaScript error."""
+    context = browser.new_context(base_url=base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def adult_page(page: Page, base_url: str) -> Page:
+    """A page whose visitor already confirmed being 21 or older."""
+    page.context.add_cookies([{"name": "smp_age_confirmed", "value": "21", "url": base_url}])
+    return page
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path]:
+    """Writes docs/screenshots/<name>.png (the newest is kept and shown in docs/dashboard.md)."""
+    return _screenshot

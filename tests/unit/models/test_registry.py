@@ -1,0 +1,118 @@
+"""The registry: MLflow versions and aliases, mirrored to disk and the `models` table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from statmusepicks.core.errors import NotFoundError
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.db.models import ModelRecord
+from statmusepicks.models.bundle import StatModel
+from statmusepicks.models.distributions import SpreadModel
+from statmusepicks.models.estimators import make_estimator
+from statmusepicks.models.predictor import load_predictor
+from statmusepicks.models.registry import ModelRegistry, load_champions
+
+FEATURES = ["f_pts_season", "f_pts_sma10"]
+
+
+@pytest.fixture(scope="module")
+def registry_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """One MLflow store for the module (creating its tables takes seconds)."""
+    root = tmp_path_factory.mktemp("registry")
+    return Settings(
+        environment="test",
+        var_dir=root / "var",
+        database_url=f"sqlite:///{root / 'var' / 'test.db'}",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def _model(stat: str, valid_mae: float, seed: int = 0) -> StatModel:
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.uniform(5, 30, size=(200, 2)), columns=FEATURES)
+    y = x.mean(axis=1).to_numpy() + rng.normal(0, 2, 200)
+    return StatModel(
+        stat=stat,
+        scope="global",
+        variant="elasticnet",
+        features=FEATURES,
+        spread=SpreadModel(),
+        estimator=make_estimator("elasticnet").fit(x, y),
+        trained_through="2025-11-14",
+        metrics={"valid_mae": valid_mae},
+    )
+
+
+def test_first_version_is_champion_and_a_worse_one_only_challenger(
+    registry_settings: Settings,
+) -> None:
+    registry = ModelRegistry(registry_settings)
+    first = registry.register(_model("points", 4.6))
+    second = registry.register(_model("points", 4.9))
+    assert registry.aliases("smp-points-global") == {"champion": first, "challenger": second}
+    better = registry.register(_model("points", 4.5))
+    assert registry.aliases("smp-points-global")["champion"] == better
+
+
+def test_rollback_restores_the_previous_champion(registry_settings: Settings) -> None:
+    registry = ModelRegistry(registry_settings)
+    old = registry.register(_model("rebounds", 2.0))
+    new = registry.register(_model("rebounds", 1.9))
+    assert registry.rollback("smp-rebounds-global") == old
+    assert registry.aliases("smp-rebounds-global") == {"champion": old, "challenger": new}
+    registry.promote("smp-rebounds-global", new)
+    assert registry.aliases("smp-rebounds-global")["champion"] == new
+
+
+def test_rollback_without_history_and_unknown_versions_are_clear_errors(
+    registry_settings: Settings,
+) -> None:
+    registry = ModelRegistry(registry_settings)
+    registry.register(_model("steals", 0.7))
+    with pytest.raises(NotFoundError):
+        registry.rollback("smp-steals-global")
+    with pytest.raises(NotFoundError):
+        registry.promote("smp-steals-global", "99")
+    with pytest.raises(NotFoundError):
+        registry.show("smp-nothing-global")
+
+
+def test_champions_load_from_disk_when_mlflow_is_unreachable(
+    registry_settings: Settings, tmp_path: Path
+) -> None:
+    registry = ModelRegistry(registry_settings)
+    version = registry.register(_model("assists", 1.3))
+    offline = registry_settings.model_copy(
+        update={"mlflow_tracking_uri": "http://127.0.0.1:9"}
+    )
+    names = {m.name: m.version for m in load_champions(offline)}
+    assert names["smp-assists-global"] == version
+    predictor = load_predictor(offline)
+    rows = pd.DataFrame(
+        {"player_id": [1], "f_pts_season": [20.0], "f_pts_sma10": [22.0], "f_ast_season": [5.0]}
+    )
+    [dist] = predictor.predict(rows, "assists")
+    assert dist.scope == "global"
+    assert dist.model_version == f"smp-assists-global:{version}"
+
+
+def test_versions_and_aliases_are_mirrored_in_the_models_table(
+    registry_settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    registry = ModelRegistry(registry_settings, session_factory)
+    first = registry.register(_model("turnovers", 1.0), promote="champion")
+    second = registry.register(_model("turnovers", 1.1), promote="challenger")
+    with session_factory() as session:
+        rows = session.scalars(
+            select(ModelRecord).where(ModelRecord.name == "smp-turnovers-global")
+        ).all()
+        aliases = {row.version: row.alias for row in rows}
+    assert aliases == {first: "champion", second: "challenger"}
+    assert registry.show("smp-turnovers-global")["versions"][0]["metrics"]["valid_mae"] == 1.0
