@@ -62,6 +62,7 @@ def _container(settings: Settings, scratch: Path) -> tuple[Container, str]:
 def _players(container: Container, count: int) -> list[int]:
     with container.sessions() as session:
         latest = session.scalar(select(func.max(PlayerGameStats.game_date)))
+        assert latest is not None
         rows = session.execute(
             select(PlayerGameStats.player_id)
             .where(PlayerGameStats.game_date >= latest - dt.timedelta(days=14))

@@ -123,7 +123,7 @@ def running(server: NBAStatsServer) -> Iterator[NBAStatsServer]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/stats"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server

@@ -1,7 +1,9 @@
 """A real uvicorn server over the loaded test database, driven by Debian's chromium.
 
-One server and one browser serve the whole module (start-up dominates the suite's time); each
-test gets a fresh browser context, so cookies such as the age confirmation never leak.
+One server and one browser serve a whole test module (start-up dominates the suite's time);
+each test gets a fresh browser context, so cookies such as the age confirmation never leak.
+Module scope, not session: Playwright's sync API keeps an event loop running in the main
+thread while it is open, which would break the pytest-asyncio tests collected after it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.db.session import make_engine, make_session_factory
 from statmusepicks.services.container import Container
+from statmusepicks.services.predictions import prediction_service
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,14 +43,14 @@ PHONE = {"width": 390, "height": 844}
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_container(
     loaded_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Container]:
@@ -59,6 +62,8 @@ def browser_container(
         environment="test",
         var_dir=root / "var",
         database_url=f"sqlite:///{target}",
+        # No MLflow server here: the registry falls back to the model files on disk at once.
+        mlflow_tracking_uri="http://127.0.0.1:9",
         redis_url=None,
         _env_file=None,  # type: ignore[call-arg]
     )
@@ -73,9 +78,10 @@ def browser_container(
     container.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(browser_container: Container, chromium_path: Path) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 and an ephemeral port, in a background thread."""
+    prediction_service(browser_container).get_predictor()  # champions load before any page
     app = create_app(browser_container.settings, container=browser_container)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -94,7 +100,7 @@ def base_url(browser_container: Container, chromium_path: Path) -> Iterator[str]
     sock.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -124,14 +130,14 @@ def adult_page(page: Page, base_url: str) -> Page:
     return page
 
 
-def _screenshot(page: Page, name: str) -> Path:
+def _screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
 @pytest.fixture
-def screenshot() -> Callable[[Page, str], Path]:
+def screenshot() -> Callable[..., Path]:
     """Writes docs/screenshots/<name>.png (the newest is kept and shown in docs/dashboard.md)."""
     return _screenshot

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
-Shot = Callable[[Page, str], Path]
+Shot = Callable[..., Path]
 OVER_FILL, UNDER_FILL = "rgb(31, 138, 76)", "rgb(192, 57, 43)"
 
 
@@ -92,7 +92,8 @@ def test_pages_fit_a_phone_screen(browser: Browser, base_url: str, screenshot: S
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at phone width"
-    screenshot(page, "responsible-phone")
+        if path == "/":
+            screenshot(page, "board-phone", full_page=False)
     context.close()
 
 
@@ -108,3 +109,53 @@ def test_keyboard_users_can_skip_to_content_and_see_focus(adult_page: Page) -> N
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+def test_entering_a_line_gives_a_live_price(adult_page: Page, screenshot: Shot) -> None:
+    page = adult_page
+    page.goto("/player?name=Nikola+Jokic&stat=points")
+    page.get_by_label("Line", exact=True).fill("27.5")
+    page.get_by_label("Over odds").fill("-120")
+    page.get_by_label("Under odds").fill("+100")
+    page.get_by_role("button", name="Price it").click()
+
+    prediction = page.get_by_test_id("prediction")
+    expect(prediction).to_be_visible()
+    expect(prediction).to_contain_text(re.compile(r"(OVER|UNDER|PASS)"))
+    p_over = float(page.get_by_test_id("p-over").inner_text().rstrip("%"))
+    assert 0 < p_over < 100
+    expect(prediction).to_contain_text("EV over at -120")
+    expect(prediction).to_contain_text("Projects")
+    expect(page.locator("#hits-title")).to_contain_text("27.5")
+    screenshot(page, "prediction")
+
+
+def test_filtering_the_board_by_stat_book_and_edge(adult_page: Page, screenshot: Shot) -> None:
+    page = adult_page
+    page.goto("/")
+    rows = page.locator("[data-testid=board-table] tbody tr")
+    expect(rows.first).to_be_visible()
+    everything = rows.count()
+    assert {row.get_attribute("data-stat") for row in rows.all()} > {"points"}
+
+    page.get_by_label("Stat").select_option("points")
+    page.get_by_label("Book").select_option("draftkings")
+    page.get_by_role("button", name="Apply").click()
+
+    expect(page).to_have_url(re.compile(r"stat=points&book=draftkings"))
+    expect(rows.first).to_be_visible()
+    kept = rows.all()
+    assert 0 < len(kept) < everything
+    assert {row.get_attribute("data-stat") for row in kept} == {"points"}
+    books = page.locator("td[data-label='Best over'] .sub").all_inner_texts()
+    assert set(books) == {"draftkings"}
+    screenshot(page, "board-filtered")
+
+    # Without trained models the market-aware price equals the market: no edge reaches 1 %.
+    page.get_by_label("Min edge (%)").fill("1")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_test_id("board-empty")).to_contain_text("match these filters")
+
+    page.get_by_label("Date").fill("2025-07-04")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_test_id("board-empty")).to_contain_text("No prop lines")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
 
 from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import Settings
@@ -159,6 +161,7 @@ async def test_ambiguous_name_is_a_409_listing_candidates(client: httpx.AsyncCli
         {"limit": 500},
         {"limit": "ten"},
         {"date": "yesterday"},
+        {"line": -3},
     ],
 )
 async def test_bad_stat_limit_or_date_is_a_422(
@@ -204,6 +207,18 @@ async def test_batch_keeps_order_and_isolates_failures(client: httpx.AsyncClient
     assert len(body[3]["recentGames"]) == 2
 
 
+async def test_batch_items_that_are_not_objects_fail_alone(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/batch_player_context", json=["Nikola Jokic", {"player": "Nikola Jokic", "limit": 1}]
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert "error" in body[0]
+    assert body[1]["stat"] == "points"
+    assert (await client.post("/api/batch_player_context", json=[])).json() == []
+    assert (await client.post("/api/batch_player_context", json={"player": "x"})).status_code == 422
+
+
 async def test_batch_over_fifty_items_is_rejected(client: httpx.AsyncClient) -> None:
     items = [{"player": "Nikola Jokic", "stat": "Points", "limit": 1}] * 51
     response = await client.post("/api/batch_player_context", json=items)
@@ -228,13 +243,34 @@ async def test_context_is_public_cached_and_invalidated_per_player(
     assert fresh.json()["noGamesThisSeason"] is True
 
 
+async def test_newly_loaded_games_refresh_cached_contexts_by_themselves(
+    client: httpx.AsyncClient, loaded_container: Container
+) -> None:
+    params = {"player": "Nikola Jokic", "stat": "points", "date": "2025-11-20"}
+    before = (await client.get("/api/player_context", params=params)).json()
+    assert before["recentGames"][0]["gameDate"] == "2025-11-12"
+    with Session(loaded_container.engine) as session, session.begin():
+        last = session.scalars(
+            select(PlayerGameStats)
+            .where(PlayerGameStats.player_id == JOKIC)
+            .order_by(PlayerGameStats.game_date.desc())
+        ).first()
+        assert last is not None
+        columns = {column.key: getattr(last, column.key) for column in PlayerGameStats.__table__.c}
+        columns.update(game_id="0022599999", game_date=dt.date(2025, 11, 16), pts=61)
+        session.add(PlayerGameStats(**columns))
+    after = (await client.get("/api/player_context", params=params)).json()
+    assert after["recentGames"][0]["gameDate"] == "2025-11-16"
+    assert after["recentGames"][0]["statValue"] == 61
+
+
 @pytest.fixture
 def small_container(engine: Engine, cache: Cache, settings: Settings, tmp_path: Path) -> Container:
     """DEN's 2025-26 players on SQLite and PostgreSQL, with the Redis and in-process caches."""
     bundle = factories.write_bundle(
         tmp_path / "bundle",
         player_logs=factories.player_logs(teams=("DEN",), seasons=("2025-26",)),
-        team_logs=factories.team_logs(seasons=("2024-25", "2025-26")),
+        team_logs=factories.team_logs(seasons=("2025-26",)),
         prop_lines=factories.prop_lines(teams=("DEN",)).head(0),
         game_odds=factories.game_odds().head(0),
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -141,8 +142,9 @@ def test_new_players_are_added_and_traded_players_move(
 
 
 def test_a_429_is_waited_out_and_the_sync_succeeds(
-    engine: Engine, server: NBAStatsServer, tmp_path: Path
+    sqlite_engine: Engine, server: NBAStatsServer, tmp_path: Path
 ) -> None:
+    engine = sqlite_engine
     server.failures = [(429, {"Retry-After": "0"})]
     report = sync_nba(
         engine, client_for(server, tmp_path), since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY
@@ -265,6 +267,8 @@ def test_the_cli_ingests_from_the_configured_base_url_and_a_rerun_adds_nothing(
         second = runner.invoke(app, ["ingest", "nba", "--since", "2025-11-15"])
     finally:
         get_settings.cache_clear()
+        # The CLI pointed structlog at the runner's captured stream, closed once it returns.
+        structlog.reset_defaults()
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
     assert "2025-11-15" in first.output

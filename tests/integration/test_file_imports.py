@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import structlog
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -143,9 +144,34 @@ def test_the_cli_imports_lines_and_explains_a_missing_file(
         missing = runner.invoke(app, ["lines", "import", str(tmp_path / "nope.csv")])
     finally:
         get_settings.cache_clear()
+        # The CLI pointed structlog at the runner's captured stream, closed once it returns.
+        structlog.reset_defaults()
     assert imported.exit_code == 0, imported.output
     assert "50 inserted" in imported.output
     assert missing.exit_code == 1
     assert "No such file" in missing.output
     assert stored(engine, PropLine) == 50
     engine.dispose()
+
+
+def test_ingest_odds_without_a_key_points_to_the_file_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "cli.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ODDS_API_KEY", "")
+    monkeypatch.setenv("REDIS_URL", "")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["ingest", "odds"])
+    finally:
+        get_settings.cache_clear()
+        # The CLI pointed structlog at the runner's captured stream, closed once it returns.
+        structlog.reset_defaults()
+    assert result.exit_code == 1
+    assert "ODDS_API_KEY is not set" in result.output
+    assert "lines import" in result.output

@@ -11,7 +11,17 @@ from fastapi.staticfiles import StaticFiles
 
 from statmusepicks import __version__
 from statmusepicks.api.errors import install_error_handlers
-from statmusepicks.api.routes import backtests, context, health
+from statmusepicks.api.middleware import install_middleware
+from statmusepicks.api.routes import (
+    backtests,
+    board,
+    context,
+    health,
+    models,
+    predict,
+    responsible_gambling,
+    track_record,
+)
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.services.container import Container, build_container
 from statmusepicks.web import pages
@@ -21,6 +31,11 @@ ROUTERS: list[APIRouter] = [
     health.router,
     backtests.router,
     context.router,
+    predict.router,
+    board.router,
+    models.router,
+    track_record.router,
+    responsible_gambling.router,
     pages.router,
 ]
 
@@ -47,6 +62,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     if container is not None:
         app.state.container = container
+    install_middleware(app, settings)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

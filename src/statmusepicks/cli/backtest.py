@@ -45,7 +45,9 @@ def backtest(
     ),
     source: str = typer.Option("auto", help="auto (database if it holds the lines), db, bundled."),
     output: Path | None = typer.Option(None, "--output", help="Report directory."),
-    no_bets_csv: bool = typer.Option(False, help="Skip bets.csv (large for long runs)."),
+    no_bets_csv: bool = typer.Option(
+        False, "--no-bets-csv", help="Skip bets.csv (large for long runs)."
+    ),
 ) -> None:
     """Price every stored prop day by day, bet by strategy, settle, and write the report."""
     if strategy not in ("ev", "confidence", "kelly", "all"):

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from statmusepicks.cli.common import console, open_container
 from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.data.ingest.bundled import TableReport
 from statmusepicks.services.sync import ingest_nba, ingest_odds
 
 app = typer.Typer(help="Sync live data (NBA box scores, prop lines).", no_args_is_help=True)
@@ -24,6 +25,16 @@ def reported_errors() -> Iterator[None]:
     except StatMusePicksError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(code=1) from exc
+
+
+def show_import(run_id: int, table: TableReport) -> None:
+    """One line of counts for a file import, then each quarantine reason."""
+    console.print(
+        f"run {run_id}: {table.rows_in} rows, {table.inserted} inserted, "
+        f"{table.updated} updated, {table.quarantined} quarantined"
+    )
+    for reason, count in table.reasons.items():
+        console.print(f"quarantined: {count} x {reason}")
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from statmusepicks.cli.common import console, open_container
-from statmusepicks.cli.ingest import reported_errors
+from statmusepicks.cli.common import open_container
+from statmusepicks.cli.ingest import reported_errors, show_import
 from statmusepicks.services.sync import import_lines
 
 app = typer.Typer(help="Prop lines.", no_args_is_help=True)
@@ -20,10 +20,4 @@ def import_command(
     """Validate and store lines; bad rows are quarantined with their reasons."""
     with reported_errors(), open_container() as container:
         report = import_lines(container, path)
-        table = report.table
-        console.print(
-            f"run {report.run_id}: {table.rows_in} rows, {table.inserted} inserted, "
-            f"{table.updated} updated, {table.quarantined} quarantined"
-        )
-        for reason, count in table.reasons.items():
-            console.print(f"quarantined: {count} x {reason}")
+        show_import(report.run_id, report.table)

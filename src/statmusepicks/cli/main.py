@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from statmusepicks.cli import backtest, data, db, features, ingest, injuries, lines, serve, worker
-from statmusepicks.cli import evaluate, models, train
+from statmusepicks.cli import (
+    backtest,
+    data,
+    db,
+    evaluate,
+    features,
+    grade,
+    ingest,
+    injuries,
+    keys,
+    lines,
+    models,
+    serve,
+    train,
+    worker,
+)
 from statmusepicks.core.logging import configure_logging
 from statmusepicks.core.settings import get_settings
 
@@ -29,6 +43,8 @@ app.command("worker")(worker.worker)
 app.command("train")(train.train)
 app.add_typer(models.app, name="models")
 app.command("evaluate")(evaluate.evaluate)
+app.add_typer(keys.app, name="keys")
+app.command("grade")(grade.grade)
 
 
 @app.callback()

@@ -7,6 +7,8 @@ from rich.table import Table
 
 from statmusepicks.cli.common import console, open_container
 from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.core.settings import get_settings
+from statmusepicks.services.training import has_champions
 from statmusepicks.services.training import train as train_models
 
 
@@ -27,8 +29,14 @@ def train(
     quick: bool = typer.Option(
         False, "--quick", help="Global models only, small ensembles: a few minutes on 2 cores."
     ),
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="Do nothing when champions are registered (`make run`)."
+    ),
 ) -> None:
     """Train models, register them in MLflow (champion/challenger) and write a report."""
+    if if_missing and has_champions(get_settings()):
+        console.print("champion models already registered: nothing to train")
+        return
     try:
         player_ids = [int(p) for p in _csv(players) or []]
     except ValueError as exc:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.stats import resolve_stat
 from statmusepicks.evaluation.bankroll import simulate_bankroll, summarize_bets
 from statmusepicks.evaluation.metrics import probability_scores
 from statmusepicks.evaluation.odds import american_to_decimal, book_margin, devig
@@ -135,6 +136,25 @@ def settle(actual: pd.Series, line: pd.Series) -> pd.Series:
     return pd.Series(result, index=actual.index, dtype=object)
 
 
+def actual_from_box_scores(props: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
+    """Each prop's outcome from the box scores (NaN without one): lines not yet graded in the
+    database still settle, and a player with no box score that day stays void."""
+    keys = history.assign(game_date=pd.to_datetime(history["game_date"]).dt.date)
+    keys = keys.drop_duplicates(["player_id", "game_date"])
+    merged = props[["player_id", "game_date", "market"]].merge(
+        keys, on=["player_id", "game_date"], how="left"
+    )
+    merged.index = props.index
+    actual = pd.Series(np.nan, index=props.index)
+    for market, rows in merged.groupby("market"):
+        spec = resolve_stat(str(market))
+        if all(column in rows.columns for column in spec.columns):
+            actual.loc[rows.index] = sum(
+                weight * rows[column].astype(float) for column, weight in spec.weights
+            )
+    return actual
+
+
 def prepare_lines(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Normalised line snapshots a bettor could have taken, and counts of what was dropped.
 
@@ -196,7 +216,7 @@ def _chosen_lines(opening: pd.DataFrame, book: str) -> pd.DataFrame:
     if book != "best":
         chosen = main[main["bookmaker"] == book]
         return chosen[[*PROP_KEY, "line"]].drop_duplicates(PROP_KEY)
-    main = main.assign(distance=(devig(main["over_price"], main["under_price"]) - 0.5).__abs__())
+    main = main.assign(distance=np.abs(devig(main["over_price"], main["under_price"]) - 0.5))
     votes = main.groupby([*PROP_KEY, "line"], as_index=False).agg(
         books=("bookmaker", "nunique"), distance=("distance", "mean")
     )
@@ -313,8 +333,11 @@ class BacktestEngine:
                 f"No prop lines between {config.start} and {config.end} for book {config.book!r}"
             )
         priced = self._price_days(props, history, factory, progress)
+        priced["actual"] = priced["actual"].fillna(actual_from_box_scores(priced, history))
         priced["result"] = settle(priced["actual"], priced["line"])
-        priced["frontend_p_over"] = frontend_probability(priced["predicted"], priced["line"])
+        priced["frontend_p_over"] = frontend_probability(
+            priced["predicted"], priced["line"], config.staking.frontend_scale
+        )
         bets = select_bets(priced, config.strategies, config.staking)
         bets, curves = simulate_bankroll(bets, priced["game_date"].unique(), config)
         summary = self._summarize(priced, bets, curves, counts, factory.name)

@@ -21,7 +21,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from statmusepicks.evaluation.backtest import BacktestResult
-from statmusepicks.evaluation.metrics import reliability_table
+from statmusepicks.evaluation.reports import reliability_diagram
+from statmusepicks.evaluation.strategies import BASELINE_STRATEGIES
 
 BET_EXPORT_COLUMNS = [
     "strategy",
@@ -106,51 +107,44 @@ def probability_rows(summary: dict[str, Any]) -> pd.DataFrame:
 
 
 def bankroll_chart(result: BacktestResult) -> Figure:
-    """Bankroll (units, 100 at the start) at the end of each day, one line per strategy."""
-    figure, axis = plt.subplots(figsize=(9, 4.8))
+    """Bankroll (units, 100 at the start) after each day: the pricer's strategies on top, the
+    baselines below (flat baselines lose hundreds of units and would flatten the others)."""
+    figure, axes = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True)
+    panels = {"pricer strategies": axes[0], "baselines": axes[1]}
     for strategy, curve in result.curves.groupby("strategy", sort=False):
+        axis = panels["baselines" if strategy in BASELINE_STRATEGIES else "pricer strategies"]
         dates = [result.config.start, *curve["game_date"]]
         values = [result.config.starting_bankroll, *curve["bankroll"]]
         axis.plot(pd.to_datetime(dates), values, label=str(strategy), linewidth=1.6)
-    axis.axhline(result.config.starting_bankroll, color="grey", linewidth=0.8, linestyle="--")
-    axis.set_ylabel("bankroll (units)")
-    axis.set_title(f"Bankroll by strategy - {result.pricer_name}, {label(result)}")
-    axis.legend(fontsize=8, ncol=3)
+    for name, axis in panels.items():
+        axis.axhline(result.config.starting_bankroll, color="grey", linewidth=0.8, linestyle="--")
+        axis.set_ylabel("bankroll (units)")
+        axis.set_title(name, fontsize=10)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=8, ncol=3)
+    figure.suptitle(f"Bankroll by strategy - {result.pricer_name}, {label(result)}")
     figure.autofmt_xdate()
     figure.tight_layout()
     return figure
 
 
-def reliability_chart(result: BacktestResult) -> Figure:
-    """Observed over rate against forecast, model vs de-vigged market, on the same props."""
+def write_reliability(result: BacktestResult, path: Path) -> Path:
+    """Reliability of P(over): model vs de-vigged market (and the frontend), same settled props."""
     props = result.props
     settled = props[props["result"].isin(["over", "under"]) & props["p_over"].notna()]
-    outcome = (settled["result"] == "over").astype(float)
     forecasts = {
-        f"model ({result.pricer_name})": settled["p_over"]
+        f"pricer: {result.pricer_name}": settled["p_over"]
         / (settled["p_over"] + settled["p_under"]),
         "market (de-vigged)": settled["market_p_over"],
     }
-    if settled["frontend_p_over"].notna().any():
+    if settled["frontend_p_over"].notna().all():
         forecasts["frontend sigmoid"] = settled["frontend_p_over"]
-    figure, (axis, counts) = plt.subplots(
-        2, 1, figsize=(6.5, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    return reliability_diagram(
+        (settled["result"] == "over").astype(float),
+        forecasts,
+        path,
+        title=f"Reliability, {len(settled):,} settled props - {label(result)}",
     )
-    axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
-    for name, forecast in forecasts.items():
-        valid = forecast.notna()
-        table = reliability_table(outcome[valid], forecast[valid])
-        filled = table[table["count"] > 0]
-        axis.plot(filled["forecast"], filled["observed"], marker="o", label=name)
-        counts.plot(filled["forecast"], filled["count"], marker=".", label=name)
-    axis.set_ylabel("observed over rate")
-    axis.set_title(f"Reliability, {len(settled)} settled props - {label(result)}")
-    axis.legend(fontsize=8)
-    counts.set_xlabel("forecast P(over)")
-    counts.set_ylabel("props")
-    counts.set_yscale("log")
-    figure.tight_layout()
-    return figure
 
 
 def roi_by_edge_chart(result: BacktestResult) -> Figure:
@@ -188,7 +182,9 @@ def brier_by_stat_chart(result: BacktestResult) -> Figure:
             [p + offset for p in positions],
             [by_stat[stat][forecaster]["brier"] for stat in stats],
             width,
-            label=forecaster if forecaster == "market" else f"model ({result.pricer_name})",
+            label="market (de-vigged)"
+            if forecaster == "market"
+            else f"pricer: {result.pricer_name}",
         )
     axis.set_xticks(list(positions), stats)
     lows = [by_stat[s][f]["brier"] for s in stats for f in ("model", "market")]
@@ -210,20 +206,15 @@ def _save(figure: Figure, path: Path) -> Path:
 
 def write_charts(result: BacktestResult, output_dir: Path) -> dict[str, Path]:
     """The PNG charts of a run (charts without data are skipped)."""
-    builders = {
-        "bankroll": bankroll_chart,
-        "reliability": reliability_chart,
-        "roi_by_edge": roi_by_edge_chart,
-        "brier_by_stat": brier_by_stat_chart,
-    }
-    has_probabilities = result.summary["probability"]["overall"] is not None
     paths = {}
-    for name, build in builders.items():
-        if name == "bankroll" and result.curves.empty:
-            continue
-        if name != "bankroll" and not has_probabilities:
-            continue
-        paths[name] = _save(build(result), output_dir / f"{name}.png")
+    if not result.curves.empty:
+        paths["bankroll"] = _save(bankroll_chart(result), output_dir / "bankroll.png")
+    if result.summary["probability"]["overall"] is not None:
+        paths["reliability"] = write_reliability(result, output_dir / "reliability.png")
+        paths["roi_by_edge"] = _save(roi_by_edge_chart(result), output_dir / "roi_by_edge.png")
+        paths["brier_by_stat"] = _save(
+            brier_by_stat_chart(result), output_dir / "brier_by_stat.png"
+        )
     return paths
 
 
@@ -303,6 +294,25 @@ def _strategy_table(summary: dict[str, Any]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _breakdown_table(summary: dict[str, Any], group: str) -> str:
+    """Bets and ROI of each pricer strategy (baselines left out) per stat or per book."""
+    head = (
+        "<tr><th>strategy</th><th>" + group + "</th><th>bets</th><th>ROI</th><th>95 % CI</th></tr>"
+    )
+    rows = []
+    for name, stats in summary["strategies"].items():
+        if name in BASELINE_STRATEGIES:
+            continue
+        for key, values in stats[f"by_{group}"].items():
+            interval = values.get("roi_ci95")
+            ci = f"{_pct(interval[0])} .. {_pct(interval[1])}" if interval else "-"
+            rows.append(
+                f"<tr><td>{html.escape(name)}</td><td>{html.escape(key)}</td>"
+                f"<td>{values['bets']:,}</td><td>{_pct(values['roi'])}</td><td>{ci}</td></tr>"
+            )
+    return f"<table>{head}{''.join(rows)}</table>" if rows else ""
+
+
 def _probability_table(summary: dict[str, Any]) -> str:
     frame = probability_rows(summary)
     if frame.empty:
@@ -376,6 +386,10 @@ are correlated). Voided bets (player did not play) are refunded and not counted;
 refunded and counted. Bets for significance: bets needed at the observed mean and spread of
 returns for the edge to sit 1.96 standard errors above zero (blank when the edge is not
 positive).</p>
+<h2>By stat</h2>
+{_breakdown_table(summary, "stat")}
+<h2>By book (the book whose price was taken)</h2>
+{_breakdown_table(summary, "book")}
 <h2>Probability quality (same props for every forecaster)</h2>
 {_probability_table(summary)}
 <h2>ROI by claimed edge</h2>

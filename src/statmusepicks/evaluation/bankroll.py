@@ -111,17 +111,19 @@ def bootstrap_roi(
     return float(low), float(high)
 
 
-def bets_for_significance(unit_returns: pd.Series) -> int | None:
-    """Bets needed for the observed mean return per unit to sit 1.96 standard errors above 0.
+def bets_for_significance(unit_returns: pd.Series, stakes: pd.Series | None = None) -> int | None:
+    """Bets needed for the observed ROI to sit 1.96 standard errors above 0.
 
-    None when the observed edge is not positive (no number of bets makes a loss significant
-    as a win). About 1,400 bets for a 55 % record at -110.
+    Returns per unit staked are weighted by stake (Kelly bets differ in size), so the mean is
+    the reported ROI. None when the observed edge is not positive (no number of bets makes a
+    loss significant as a win). About 1,400 bets for a 55 % record at -110.
     """
     values = unit_returns.to_numpy(dtype=float)
-    if len(values) < 2:
+    weights = np.ones(len(values)) if stakes is None else stakes.to_numpy(dtype=float)
+    if len(values) < 2 or weights.sum() <= 0:
         return None
-    mean = float(np.mean(values))
-    spread = float(np.std(values, ddof=1))
+    mean = float(np.average(values, weights=weights))
+    spread = float(np.sqrt(np.average((values - mean) ** 2, weights=weights)))
     if mean <= 0 or spread == 0:
         return None
     return math.ceil((Z_95 * spread / mean) ** 2)
@@ -182,7 +184,9 @@ def summarize_bets(
         "mean_market_p_side": mean_of("market_p_side"),
         "clv_mean": float(clv.mean()) if len(clv) else None,
         "clv_bets": len(clv),
-        "bets_for_significance": bets_for_significance(live["unit_profit"][stake > 0]),
+        "bets_for_significance": bets_for_significance(
+            live["unit_profit"][stake > 0], live["stake"][stake > 0]
+        ),
     }
     if curve is not None:
         summary.update(_curve_stats(curve, starting_bankroll))

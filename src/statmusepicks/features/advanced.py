@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from statmusepicks.features.inputs import FeatureInputs
+from statmusepicks.features.inputs import FeatureInputs, season_years
 from statmusepicks.features.timeline import Timeline, window_sum
 
 EFFICIENCY_WINDOW = 10
@@ -133,8 +133,7 @@ def _slot(entity: np.ndarray, number: np.ndarray) -> np.ndarray:
 
 
 def _team_season(seasons: pd.Series, teams: np.ndarray) -> np.ndarray:
-    years = seasons.str.slice(0, 4).astype(int).to_numpy(np.int64)
-    return years * 64 + teams
+    return season_years(seasons.to_numpy(dtype=object)) * 64 + teams
 
 
 def teammates_out(inputs: FeatureInputs) -> pd.DataFrame:

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 
 from statmusepicks.features.arenas import distance_km, is_altitude, utc_offset
-from statmusepicks.features.inputs import FeatureInputs
+from statmusepicks.features.inputs import FeatureInputs, season_start_day
 
 # Rest is capped: beyond two weeks (season openers, injury returns) more days say nothing new,
 # and the ~180-day summer gap would dominate any linear model.
 MAX_REST_DAYS = 15
-SEASON_START_MONTH_DAY = (10, 1)
+# Season day 0 is 1 October, 30 days after the 1 September that opens a season label.
+SEASON_OPENING_OFFSET = 30
 
 
 def _venue(inputs: FeatureInputs) -> np.ndarray:
@@ -57,15 +58,12 @@ def travel(inputs: FeatureInputs) -> pd.DataFrame:
 def calendar(inputs: FeatureInputs) -> pd.DataFrame:
     """Month of the game and days since 1 October of the season's first year."""
     targets = inputs.targets
-    dates = pd.to_datetime(targets["day"].to_numpy(), unit="D")
-    start_year = targets["season"].str.slice(0, 4).astype(int)
-    month, day = SEASON_START_MONTH_DAY
-    opening = pd.to_datetime(
-        {"year": start_year, "month": month, "day": day}  # type: ignore[arg-type]
-    )
+    day = targets["day"].to_numpy()
+    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    opening = season_start_day(targets["season"]) + SEASON_OPENING_OFFSET
     return pd.DataFrame(
         {
-            "f_month": dates.month.to_numpy(float),
-            "f_season_day": (dates - pd.DatetimeIndex(opening)).days.to_numpy(float),
+            "f_month": (months % 12 + 1).astype(float),
+            "f_season_day": (day - opening).astype(float),
         }
     )

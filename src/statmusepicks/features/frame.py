@@ -8,6 +8,7 @@ one target row, so the two paths cannot drift apart.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -67,7 +68,7 @@ def _check_features(blocks: list[pd.DataFrame], rows: int) -> None:
     """Schema check at the boundary: prefixed, unique names and one row per target."""
     names = [name for block in blocks for name in block.columns]
     bad = [name for name in names if not name.startswith(FEATURE_PREFIX)]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
+    duplicated = sorted(name for name, count in Counter(names).items() if count > 1)
     short = [len(block) for block in blocks if len(block) != rows]
     if bad or duplicated or short:
         raise DataError(

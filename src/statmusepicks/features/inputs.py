@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import STATS
@@ -116,26 +118,49 @@ def season_of(days: np.ndarray) -> np.ndarray:
 
     (The 2019-20 bubble ended in August 2020 and the 2020-21 season began in December 2020.)
     """
-    dates = pd.to_datetime(days, unit="D")
-    start = np.where(dates.month >= 9, dates.year, dates.year - 1)
-    return np.array([f"{year}-{(year + 1) % 100:02d}" for year in start], dtype=object)
+    dates = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    start = np.where(months >= 9, years, years - 1)
+    return np.array([_label(int(year)) for year in start], dtype=object)
 
 
-def previous_season(seasons: pd.Series) -> pd.Series:
-    """'2025-26' -> '2024-25' (NaN stays NaN)."""
-    labels = {}
-    for label in seasons.dropna().unique():
-        start = int(str(label)[:4]) - 1
-        labels[label] = f"{start}-{(start + 1) % 100:02d}"
-    return seasons.map(labels)
+@lru_cache(maxsize=256)
+def _label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
-def season_start_day(seasons: pd.Series) -> np.ndarray:
+@lru_cache(maxsize=256)
+def _previous_label(label: str) -> str:
+    return _label(int(label[:4]) - 1)
+
+
+def season_years(seasons: ArrayLike) -> np.ndarray:
+    """First calendar year of each season label ('2025-26' -> 2025)."""
+    labels = np.asarray(seasons, dtype=object)
+    return np.fromiter((_season_year(str(label)) for label in labels), np.int64, len(labels))
+
+
+@lru_cache(maxsize=256)
+def _season_year(label: str) -> int:
+    return int(label[:4])
+
+
+@lru_cache(maxsize=256)
+def _start_day(label: str) -> int:
+    return int(np.datetime64(f"{label[:4]}-09-01", "D").astype(np.int64))
+
+
+def previous_season(seasons: ArrayLike) -> np.ndarray:
+    """'2025-26' -> '2024-25' for each label."""
+    labels = np.asarray(seasons, dtype=object)
+    return np.array([_previous_label(str(label)) for label in labels], dtype=object)
+
+
+def season_start_day(seasons: ArrayLike) -> np.ndarray:
     """Day number of 1 September of each season's first year (no season starts earlier)."""
-    labels = {}
-    for label in seasons.dropna().unique():
-        labels[label] = int(np.datetime64(f"{str(label)[:4]}-09-01", "D").astype(np.int64))
-    return seasons.map(labels).to_numpy(np.int64)
+    labels = np.asarray(seasons, dtype=object)
+    return np.fromiter((_start_day(str(label)) for label in labels), np.int64, len(labels))
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -223,7 +248,41 @@ class TeamGames:
     running: pd.DataFrame
     team_seasons: pd.DataFrame
     league_seasons: pd.DataFrame
+    seasons: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     ranks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _lookups: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def season_ratings(
+        self, team_code: np.ndarray, seasons: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Full-season (drtg, pace) of each team and of the league (NaN when not played)."""
+        if not self._lookups:
+            index = self.team_seasons.index
+            team_keys = season_years(index.get_level_values(1)) * 64 + index.get_level_values(0)
+            self._lookups["team"] = _sorted(
+                np.asarray(team_keys, np.int64), self.team_seasons[["drtg", "pace"]]
+            )
+            self._lookups["league"] = _sorted(
+                season_years(self.league_seasons.index), self.league_seasons[["drtg", "pace"]]
+            )
+        years = season_years(seasons)
+        team = _lookup(*self._lookups["team"], years * 64 + np.asarray(team_code, np.int64))
+        league = _lookup(*self._lookups["league"], years)
+        return team, league
+
+
+def _sorted(keys: np.ndarray, values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    return keys[order], values.to_numpy(float)[order]
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Rows of `values` whose sorted `keys` equal `wanted` (NaN rows where absent)."""
+    if not len(keys):
+        return np.full((len(wanted), values.shape[1]), np.nan)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    found = keys[at] == wanted
+    return np.where(found[:, None], values[at], np.nan)
 
 
 def prepare_team_logs(team_logs: pd.DataFrame) -> TeamGames:
@@ -253,6 +312,7 @@ def prepare_team_logs(team_logs: pd.DataFrame) -> TeamGames:
         running=running,
         team_seasons=team_seasons,
         league_seasons=league_seasons,
+        seasons=games["season"].to_numpy(dtype=object),
     )
 
 
@@ -295,8 +355,7 @@ def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.Dat
 
 
 def _team_season_key(frame: pd.DataFrame) -> np.ndarray:
-    seasons = pd.Series(frame["season"].to_numpy(dtype=object))
-    years = seasons.str.slice(0, 4).astype(int).to_numpy(np.int64)
+    years = season_years(frame["season"].to_numpy(dtype=object))
     return years * 64 + frame["team_code"].to_numpy(np.int64)
 
 

@@ -41,26 +41,23 @@ def ratings_as_of(
     """Shrunk defensive rating, pace, this-season games and source code of teams as of `day`."""
     timeline, running = teams.timeline, teams.running
     previous = timeline.previous(team_code, day)
-    same = timeline.label(teams.games["season"].to_numpy(), previous) == season
+    same = timeline.label(teams.seasons, previous) == season
     played = np.where(same, timeline.state(running["games"].to_numpy(), previous), 0.0)
-    last = previous_season(pd.Series(season, dtype=object))
-    team_last = teams.team_seasons.reindex(pd.MultiIndex.from_arrays([team_code, last]))
-    league_last = teams.league_seasons.reindex(last)
+    team_last, league_last = teams.season_ratings(team_code, previous_season(season))
     result: dict[str, np.ndarray] = {"games": played}
-    for name, numerator, denominator, scale in (
-        ("drtg", "opp_pts", "poss", 100.0),
-        ("pace", "poss", "min", 48.0 * 5),
+    for column, (name, numerator, denominator, scale) in enumerate(
+        (("drtg", "opp_pts", "poss", 100.0), ("pace", "poss", "min", 48.0 * 5))
     ):
         total_num = timeline.state(running[numerator].to_numpy(), previous)
         total_den = timeline.state(running[denominator].to_numpy(), previous)
         with np.errstate(invalid="ignore", divide="ignore"):
             this_season = np.where(played > 0, scale * total_num / total_den, np.nan)
-        league = league_last[name].to_numpy(float)
-        prior = league + PRIOR_REGRESSION * (team_last[name].to_numpy(float) - league)
+        league = league_last[:, column]
+        prior = league + PRIOR_REGRESSION * (team_last[:, column] - league)
         prior = np.where(np.isnan(prior), league, prior)
         blended = (played * this_season + PRIOR_GAMES * prior) / (played + PRIOR_GAMES)
         result[name] = np.where(played == 0, prior, np.where(np.isnan(prior), this_season, blended))
-    has_prior = ~np.isnan(league_last["drtg"].to_numpy(float))
+    has_prior = ~np.isnan(league_last[:, 0])
     source = np.where(played >= PRIOR_GAMES, 3, np.where(played > 0, 2, np.where(has_prior, 1, 0)))
     result["source"] = source.astype(float)
     return pd.DataFrame(result)
@@ -126,12 +123,14 @@ def _grouped_history(
     """The player history re-sorted by (player_id * 64 + group, day) with its timeline."""
 
     def compute() -> tuple[pd.DataFrame, Timeline]:
-        history = inputs.history.assign(entity=inputs.history["player_id"].to_numpy() * 64 + group)
-        if keep is not None:
-            history = history[keep]
-        history = history.sort_values(["entity", "day"], kind="mergesort").reset_index(drop=True)
-        timeline = Timeline.from_sorted(history["entity"].to_numpy(), history["day"].to_numpy())
-        return history, timeline
+        history = inputs.history
+        entity = history["player_id"].to_numpy(np.int64) * 64 + group
+        day = history["day"].to_numpy(np.int64)
+        rows = np.arange(len(history)) if keep is None else np.flatnonzero(keep)
+        rows = rows[np.lexsort((day[rows], entity[rows]))]
+        values = history[list(BASE_COLUMNS)].to_numpy(float)[rows]
+        grouped = pd.DataFrame(values, columns=list(BASE_COLUMNS))
+        return grouped, Timeline.from_sorted(entity[rows], day[rows])
 
     return inputs.memo(name, compute)
 
@@ -167,7 +166,7 @@ def defence_splits(inputs: FeatureInputs) -> pd.DataFrame:
     uses nothing from later games.
     """
     history, targets = inputs.history, inputs.targets
-    oldest = previous_season(targets["season"]).min() if len(targets) else None
+    oldest = min(previous_season(targets["season"])) if len(targets) else None
     recent = (history["season"] >= oldest).to_numpy() if oldest else np.zeros(len(history), bool)
     rank = np.full(len(history), np.nan)
     rank[recent] = _rank_of(

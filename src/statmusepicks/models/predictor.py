@@ -19,10 +19,11 @@ SERVING CONTRACT (stable; the prediction service codes against it)
   with no history at all and no global model raises `ModelNotAvailableError`.
 - Combos (pra, pr, pa, ra, stocks, fantasy) are priced from their components: the weighted sum
   of component means, and a variance with the residual correlations measured on validation.
-- `Predictor.combine_with_market(p_over_model, p_over_market, stat) -> float`: the model's
-  P(over) calibrated (isotonic) then stacked with the de-vigged market P(over) on the logit
-  scale, both fitted on validation-period lines only. `Predictor.calibrate(p, stat)` gives the
-  calibrated model probability alone.
+- `Predictor.combine_with_market(p_over_model, p_over_market, stat) -> float`: the model's raw
+  P(over) (no push) stacked with the de-vigged market P(over) by a logistic regression on both
+  logits, fitted per stat on validation-period lines only (that fit is the calibration of the
+  market-aware probability). `Predictor.calibrate(p, stat)` gives the isotonic-calibrated pure
+  model probability. Stats without fitted weights return the market probability.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class Predictor:
     ) -> list[PropDistribution]:
         """One predictive distribution per feature row (see the module docstring)."""
         spec = resolve_stat(stat)
-        pricing = self.price(features, spec.key, player_id=player_id)
+        pricing = self.price(features, spec.key, player_id=player_id, explain=True)
         distributions = []
         for i in range(len(features)):
             distributions.append(
@@ -121,14 +122,27 @@ class Predictor:
             )
         return distributions
 
-    def price(self, features: pd.DataFrame, stat: str, *, player_id: int | None = None) -> Pricing:
-        """Vectorised means, variances and provenance for every row (used by evaluation)."""
+    def price(
+        self,
+        features: pd.DataFrame,
+        stat: str,
+        *,
+        player_id: int | None = None,
+        explain: bool = False,
+    ) -> Pricing:
+        """Vectorised means, variances and provenance for every row (used by evaluation).
+
+        `explain` adds per-feature contributions (XGBoost SHAP costs about as much as the
+        prediction itself, so bulk pricing leaves it off).
+        """
         spec = resolve_stat(stat)
         if spec.is_combo:
-            return self._price_combo(features, spec, player_id)
-        return self._price_base(features, spec.key, player_id)
+            return self._price_combo(features, spec, player_id, explain)
+        return self._price_base(features, spec.key, player_id, explain)
 
-    def _price_base(self, features: pd.DataFrame, stat: str, player_id: int | None) -> Pricing:
+    def _price_base(
+        self, features: pd.DataFrame, stat: str, player_id: int | None, explain: bool
+    ) -> Pricing:
         column = STATS[stat].columns[0]
         rows = len(features)
         ids = (
@@ -138,7 +152,7 @@ class Predictor:
         if model is None:
             return self._season_average(features, column)
         mean = model.predict_mean(features)
-        contrib = model.contributions(features)
+        contrib = model.contributions(features) if explain else None
         scope = ["global"] * rows
         version = [model.label] * rows
         players = self.player_models.get(stat)
@@ -183,10 +197,11 @@ class Predictor:
         )
 
     def _price_combo(
-        self, features: pd.DataFrame, spec: StatSpec, player_id: int | None
+        self, features: pd.DataFrame, spec: StatSpec, player_id: int | None, explain: bool
     ) -> Pricing:
         parts = [
-            (self._price_base(features, COLUMN_STAT[c], player_id), w, c) for c, w in spec.weights
+            (self._price_base(features, COLUMN_STAT[c], player_id, explain), w, c)
+            for c, w in spec.weights
         ]
         columns = [c for _, _, c in parts]
         weights = np.array([w for _, w, _ in parts])
@@ -228,10 +243,14 @@ class Predictor:
         return self.calibrators.calibrate(resolve_stat(stat).key, p_over_model)
 
     def combine_with_market(self, p_over_model: float, p_over_market: float, stat: str) -> float:
-        """Calibrated model P(over) stacked with the de-vigged market P(over)."""
+        """The market-aware P(over): the model's raw P(over) stacked with the market's.
+
+        The logistic stacking on both logits is itself the calibration of this probability
+        (Platt scaling fitted on validation-period lines); the isotonic map is for the
+        pure-model probability (`calibrate`).
+        """
         key = resolve_stat(stat).key
-        calibrated = self.calibrate(np.array([p_over_model]), key)
-        return float(self.stacker.combine(key, calibrated, np.array([p_over_market]))[0])
+        return float(self.stacker.combine(key, [p_over_model], [p_over_market])[0])
 
 
 def _top(contrib: pd.DataFrame | None, row: int) -> tuple[tuple[str, float], ...]:

@@ -2,15 +2,15 @@
 
 Everything is computed by the feature pipeline's own functions on the player's games strictly
 before `asOf`, so the context and the models see the same numbers. Answers are cached (context
-6 h, opponent 24 h); the default `asOf` is the day after the newest stored game, so new games
-change the cache key by themselves, and `invalidate_player` / `invalidate_team` drop the rest.
+6 h, opponent 24 h) under keys that include the newest stored game (the default `asOf` is the
+day after it), so newly arrived games change every key by themselves; `invalidate_player` /
+`invalidate_team` drop entries after a stat correction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +36,12 @@ from statmusepicks.features.inputs import (
     FeatureInputs,
     TeamGames,
     prepare_inputs,
-    prepare_team_logs,
     previous_season,
     season_of,
 )
 from statmusepicks.features.timeline import day_numbers
 from statmusepicks.services.container import Container
+from statmusepicks.services.players import TeamGamesCache, team_games_cache
 
 log = get_logger(__name__)
 
@@ -79,8 +79,14 @@ def _date(day: int) -> str:
     return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
 
 
-def context_key(player_id: int, spec: StatSpec, query: ContextQuery, as_of: dt.date) -> str:
-    return f"context:{player_id}:{spec.key}:{query.limit}:{as_of.isoformat()}:{query.line}"
+def context_key(
+    player_id: int, spec: StatSpec, query: ContextQuery, as_of: dt.date, loaded: dt.date
+) -> str:
+    """Cache key of a context. `loaded` (the newest stored game) changes when games arrive."""
+    return (
+        f"context:{player_id}:{spec.key}:{query.limit}:{as_of.isoformat()}:{query.line}:"
+        f"{loaded.isoformat()}"
+    )
 
 
 def invalidate_player(cache: Cache, player_id: int) -> int:
@@ -111,12 +117,17 @@ class ContextService:
     batch, so 50 contexts cost a few queries and one vectorized pass, not 50 of each.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], cache: Cache, settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        cache: Cache,
+        settings: Settings,
+        teams: TeamGamesCache | None = None,
+    ) -> None:
         self.sessions = sessions
         self.cache = cache
         self.settings = settings
-        self._teams: tuple[tuple[dt.date | None, int], TeamGames] | None = None
-        self._lock = threading.Lock()
+        self._teams = teams or TeamGamesCache()
 
     # -- public use cases -------------------------------------------------------------------
 
@@ -170,8 +181,9 @@ class ContextService:
                 details={"line": query.line},
             )
         player = repo.resolve_player(session, query.player)
-        as_of = query.as_of or self._default_as_of(session)
-        key = context_key(player.player_id, spec, query, as_of)
+        loaded = self._latest_game(session)
+        as_of = query.as_of or loaded + dt.timedelta(days=1)
+        key = context_key(player.player_id, spec, query, as_of, loaded)
         cached = self.cache.get(key)
         if cached is not None:
             return dict(cached)
@@ -200,19 +212,15 @@ class ContextService:
                 self.cache.set(request.key, result, self.settings.cache_ttl_context)
         return done
 
-    def _default_as_of(self, session: Session) -> dt.date:
+    def _latest_game(self, session: Session) -> dt.date:
         latest = repo.latest_game_date(session)
         if latest is None:
             raise NotFoundError("No box scores are loaded yet: run `statmusepicks data load`.")
-        return latest + dt.timedelta(days=1)
+        return latest
 
     def team_games(self, session: Session) -> TeamGames:
-        """Team games indexed once, rebuilt when the stored team games change."""
-        stamp = repo.latest_team_game(session)
-        with self._lock:
-            if self._teams is None or self._teams[0] != stamp:
-                self._teams = (stamp, prepare_team_logs(repo.team_game_logs(session)))
-            return self._teams[1]
+        """Team games indexed once per process, rebuilt when the stored team games change."""
+        return self._teams.get(session)
 
     def _histories(self, session: Session, player_ids: list[int], as_of: dt.date) -> pd.DataFrame:
         """This and last season's games before `as_of`, and at least each one's last 20 games."""
@@ -267,8 +275,8 @@ class ContextService:
             )
             if team and (team, season) not in rosters:
                 rosters.append((team, season))
-            if game is not None:
-                absences.append(repo.reported_out(session, team, game_date))
+                if game is not None:
+                    absences.append(repo.reported_out(session, team, game_date))
         teammates = [
             repo.team_player_logs(session, team, season, before=as_of) for team, season in rosters
         ]
@@ -318,7 +326,8 @@ class ContextService:
     def _opponent(
         self, inputs: FeatureInputs, row: int, game: repo.ScheduledGame
     ) -> dict[str, Any]:
-        key = f"opponent:{game.opp}:{game.game_date.isoformat()}"
+        loaded = int(inputs.teams.games["day"].max()) if len(inputs.teams.games) else 0
+        key = f"opponent:{game.opp}:{game.game_date.isoformat()}:{loaded}"
         cached = self.cache.get(key)
         if cached is not None:
             return dict(cached)
@@ -421,7 +430,7 @@ def _form(
     recent_values = values[len(values) - len(recent) :][::-1]
     season = str(inputs.targets["season"].iloc[row])
     this_season = (games["season"] == season).to_numpy()
-    last_label = str(previous_season(pd.Series([season])).iloc[0])
+    last_label = str(previous_season([season])[0])
     averaged = this_season if this_season.any() else (games["season"] == last_label).to_numpy()
     sma10, slope = summary["sma10"], summary["slope10"]
     change = slope * 9 / abs(sma10) if sma10 and not np.isnan(slope) else 0.0
@@ -499,6 +508,8 @@ def context_service(container: Container) -> ContextService:
     """The container's long-lived ContextService (created on first use)."""
     service = container.extras.get("context_service")
     if service is None:
-        service = ContextService(container.sessions, container.cache, container.settings)
+        service = ContextService(
+            container.sessions, container.cache, container.settings, team_games_cache(container)
+        )
         container.extras["context_service"] = service
     return service  # type: ignore[no-any-return]

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, or_, select
 
-from statmusepicks.core.errors import AuthenticationError, ServiceUnavailableError, ValidationError
+from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import StatSpec, normalize_name, resolve_stat
 from statmusepicks.data.db.models import (
     IngestionRun,
@@ -29,8 +29,14 @@ from statmusepicks.data.db.models import (
 from statmusepicks.data.repositories import players as players_repo
 from statmusepicks.evaluation.baselines import POINT_BASELINES, market_lines
 from statmusepicks.evaluation.metrics import probability_scores, reliability_table
+from statmusepicks.services import board as board_service
 from statmusepicks.services.container import Container
 from statmusepicks.services.context import MAX_LIMIT, ContextQuery, context_service
+from statmusepicks.services.predictions import (
+    DEFAULT_ODDS,
+    PredictionRequest,
+    prediction_service,
+)
 
 SEARCH_LIMIT = 8
 RECENT_RUNS = 10
@@ -39,6 +45,8 @@ RELIABILITY_BINS = 10
 # The market's reliability is recomputed at most hourly: lines settle once a day.
 RELIABILITY_TTL = 3600
 CHAMPION = "champion"
+# The predictor's last resort, a distribution around the season average (models/predictor.py).
+FALLBACK_SCOPE = "season_average"
 
 
 def _finite(value: Any) -> float | None:
@@ -276,9 +284,9 @@ def reliability_curves(container: Container) -> dict[str, Any]:
     curves: dict[str, Any] = {}
     with container.engine.connect() as connection:
         graded = pd.read_sql(
-            select(Prediction.over_probability, Prediction.result).where(
-                Prediction.result.in_(("over", "under"))
-            ),
+            select(
+                Prediction.over_probability, Prediction.under_probability, Prediction.result
+            ).where(Prediction.result.in_(("over", "under"))),
             connection,
         )
         lines = pd.read_sql(
@@ -298,8 +306,11 @@ def reliability_curves(container: Container) -> dict[str, Any]:
             connection,
         )
     if not graded.empty:
+        no_push = graded["over_probability"] / (
+            graded["over_probability"] + graded["under_probability"]
+        )
         curves["model (graded predictions)"] = _curve(
-            (graded["result"] == "over").astype(float), graded["over_probability"]
+            (graded["result"] == "over").astype(float), no_push
         )
     # The last snapshot of each book's line is its closing price: one row per line and book.
     closing = lines.sort_values("captured_at").drop_duplicates(
@@ -410,7 +421,14 @@ def books_on(container: Container, day: dt.date | None) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- board
-BOARD_SORTS = ("ev", "edge", "p_over", "player", "line")
+# Board orderings the page offers; each sorts the board service's props.
+BOARD_SORT_KEYS: dict[str, tuple[Any, bool]] = {
+    "ev": (lambda row: row["expected_value"], True),
+    "edge": (lambda row: row["edge"], True),
+    "p_over": (lambda row: row["over_probability"], True),
+    "player": (lambda row: (row["player"], row["stat"], row["line"]), False),
+    "line": (lambda row: row["line"], True),
+}
 
 
 @dataclass(frozen=True)
@@ -448,7 +466,7 @@ class BoardFilters:
             stat=resolve_stat(stat).key if stat else None,
             book=book or None,
             min_edge=edge,
-            sort=sort if sort in BOARD_SORTS else "ev",
+            sort=sort if sort in BOARD_SORT_KEYS else "ev",
         )
 
     def on(self, day: dt.date) -> BoardFilters:
@@ -461,10 +479,34 @@ class BoardFilters:
         return None if self.min_edge is None else round(self.min_edge * 100, 2)
 
 
-# ----------------------------------------------------------------------------- pending
+# ----------------------------------------------------------------------------- pricing
 def board_view(container: Container, filters: BoardFilters) -> dict[str, Any]:
-    """PENDING services/board.py."""
-    raise ServiceUnavailableError("The board service is not available yet.")
+    """The board service's priced props for the filters, in the chosen order.
+
+    Adds how many props were priced from the season-average fallback, which the page flags.
+    """
+    if filters.date is None:
+        return {"date": None, "props": [], "unpriced": 0, "fallback": 0}
+    priced = board_service.board(
+        container,
+        board_service.BoardQuery(filters.date, filters.stat, filters.book, filters.min_edge),
+    )
+    key, descending = BOARD_SORT_KEYS[filters.sort]
+    props = sorted(priced["props"], key=key, reverse=descending)
+    fallback = sum(p.get("model_scope") == FALLBACK_SCOPE for p in props)
+    return {**priced, "props": props, "fallback": fallback}
+
+
+def parse_odds(text: str | None) -> float:
+    """American odds typed in a form (blank: -110); the prediction service validates the range."""
+    if text is None or not text.strip():
+        return DEFAULT_ODDS
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise ValidationError(
+            f"Odds must be American odds such as -110 or +120, got {text!r}."
+        ) from exc
 
 
 def prediction_view(
@@ -475,15 +517,12 @@ def prediction_view(
     odds_over: str | None,
     odds_under: str | None,
 ) -> dict[str, Any]:
-    """PENDING services/predictions.py."""
-    raise ServiceUnavailableError("The prediction service is not available yet.")
-
-
-def track_record(container: Container) -> dict[str, Any]:
-    """PENDING services/grading.py."""
-    raise ServiceUnavailableError("The track record is not available yet.")
-
-
-def check_key(container: Container, key: str) -> object:
-    """PENDING services/keys.py."""
-    raise AuthenticationError("API keys cannot be checked yet.")
+    """The prediction service's live price for a typed line at typed odds (logged like any)."""
+    request = PredictionRequest(
+        player=str(player_id),
+        stat=spec.key,
+        line=line,
+        odds_over=parse_odds(odds_over),
+        odds_under=parse_odds(odds_under),
+    )
+    return prediction_service(container).predict(request)

@@ -151,6 +151,7 @@ def evaluate(
     stats: list[str] | None = None,
     line_cutoff: dt.date = LINE_CUTOFF,
     per_player: bool = True,
+    player_stats: tuple[str, ...] = ("points",),
     progress: bool = True,
     config: TrainConfig | None = None,
 ) -> EvaluationResult:
@@ -165,10 +166,10 @@ def evaluate(
         per_player=per_player,
         ray_address=settings.ray_address,
         progress=progress,
-        player_stats=("points", "rebounds", "assists", "threes"),
+        player_stats=parse_stats(list(player_stats)),
     )
     run = train_models(frame, config, line_history(settings))
-    frame = frame.sort_values(["game_date", "player_id"], kind="stable").reset_index(drop=True)
+    frame = run.frame
     player_logs = read_player_logs(settings.bundled_data_dir)
     points = point_table(run, frame, player_logs)
     priced = run.line_predictions if run.line_predictions is not None else pd.DataFrame()

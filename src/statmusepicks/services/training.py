@@ -99,10 +99,9 @@ def _line_metrics(run: TrainingRun) -> dict[str, dict[str, float]]:
     return metrics
 
 
-def training_report(
-    run: TrainingRun, frame: pd.DataFrame, player_logs: pd.DataFrame
-) -> dict[str, pd.DataFrame]:
+def training_report(run: TrainingRun, player_logs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per stat (global) and per player and stat: every variant's validation MAE and baselines."""
+    frame = run.frame
     rows = []
     player_rows = []
     for stat, fit in run.fits.items():
@@ -129,9 +128,8 @@ def training_report(
         }
         row["mae_model_same_rows"] = float(np.mean(np.abs(complete["pred"] - complete[column])))
         rows.append(row)
-        by_game = joined.set_index(joined.index)
         for result in (r for r in run.players if r.stat == stat):
-            mine = by_game[by_game["player_id"] == result.player_id]
+            mine = complete[complete["player_id"] == result.player_id]
             player_rows.append(
                 {
                     "stat": stat,
@@ -167,8 +165,8 @@ def train(
     """Train, register and report. `trials` > 0 tunes XGBoost with Optuna first."""
     settings = container.settings
     started = time.perf_counter()
-    frame, store_version = feature_frame(container)
     chosen = parse_stats(stats)
+    frame, store_version = feature_frame(container)
     if config is None:
         base = quick_config() if quick else TrainConfig()
         config = replace(
@@ -192,7 +190,7 @@ def train(
     player_logs = read_player_logs(settings.bundled_data_dir)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     report = write_tables(
-        training_report(run, frame, player_logs),
+        training_report(run, player_logs),
         settings.var_dir / "reports" / f"training-{stamp}",
         title=f"Training run {stamp} ({'quick' if config.quick else 'full'})",
         notes=f"Feature set {store_version}; seconds: {run.seconds}",
@@ -225,9 +223,14 @@ def train_quick(settings: Settings, *, progress: bool = False) -> TrainingSummar
         container.close()
 
 
+def has_champions(settings: Settings) -> bool:
+    """True when at least one champion model is registered."""
+    return bool(load_champions(settings))
+
+
 def ensure_models(settings: Settings) -> TrainingSummary | None:
     """Train the quick default set when no champion is registered yet (first start)."""
-    if load_champions(settings):
+    if has_champions(settings):
         return None
     log.info("no registered model: training the quick default set")
     return train_quick(settings)

@@ -25,6 +25,8 @@ from statmusepicks.core.stats import STATS, resolve_stat
 from statmusepicks.services import dashboard
 from statmusepicks.services.backtests import get_backtest, list_backtests
 from statmusepicks.services.container import Container
+from statmusepicks.services.grading import track_record
+from statmusepicks.services.keys import check_key
 from statmusepicks.services.status import health_report
 from statmusepicks.web import access
 from statmusepicks.web.rendering import STATIC_DIR, Section, render, section
@@ -58,12 +60,15 @@ def _error_page(
     if isinstance(exc, AmbiguousError):
         heading = "Several players match"
         message = f"“{query}” matches more than one player. Pick one:"
-    elif isinstance(exc, NotFoundError):
+    elif isinstance(exc, NotFoundError) and "player" in exc.details:
         heading = "Player not found"
         message = (
             f"We couldn't find a player called “{query}”. Check the spelling, or search below: "
             "accents and capitals don't matter."
         )
+    elif isinstance(exc, NotFoundError):
+        heading = "Not available yet"
+        message = exc.message
     else:
         heading = "That request didn't work"
         message = exc.message
@@ -120,7 +125,7 @@ def submit_key(
     container: Container = Depends(get_container),
 ) -> Response:
     """Check the key with the keys service and keep it in a cookie."""
-    valid = access.key_is_valid(container, key, dashboard.check_key)
+    valid = access.key_is_valid(container, key, check_key)
     if not valid:
         context = {"next": access.safe_next(next), "error": "That key is unknown or revoked."}
         return render(request, "login.html", context, status_code=401)
@@ -137,7 +142,7 @@ def submit_key(
 
 
 def _guard(request: Request, container: Container) -> RedirectResponse | None:
-    return access.guard(request, container, dashboard.check_key)
+    return access.guard(request, container, check_key)
 
 
 # ----------------------------------------------------------------------------- pages
@@ -172,6 +177,7 @@ def board_page(
             "dates": dates,
             "books": books,
             "stats": STAT_CHOICES,
+            "stat_labels": dict(STAT_CHOICES),
             "sorts": SORTS,
         },
     )
@@ -229,7 +235,7 @@ def models_page(request: Request, container: Container = Depends(get_container))
     context = {
         "champions": section(dashboard.champion_metrics, container),
         "curves": section(dashboard.reliability_curves, container),
-        "track": section(dashboard.track_record, container),
+        "track": section(track_record, container),
         "backtests": section(list_backtests, container, limit=10),
         "evaluation_png": dashboard.reliability_image(container) is not None,
         "example_report": (BACKTEST_EXAMPLE / "report.html").exists(),
@@ -300,7 +306,7 @@ def backtest_file(
 
 # ----------------------------------------------------------------------------- search
 @router.get(
-    "/api/players/search", tags=["dashboard"], summary="Player name suggestions for autocomplete"
+    "/players/search", tags=["dashboard"], summary="Player name suggestions for autocomplete"
 )
 def search_players(
     request: Request,
@@ -314,7 +320,7 @@ def search_players(
     settings = container.settings
     if settings.dashboard_requires_key:
         key = access.presented_key(request)
-        if not key or not access.key_is_valid(container, key, dashboard.check_key):
+        if not key or not access.key_is_valid(container, key, check_key):
             raise AuthenticationError("This deployment needs an API key for the dashboard.")
     players = dashboard.search_players(container, q, limit)
     return {"query": q, "players": players}

@@ -17,6 +17,7 @@ from statmusepicks.core.errors import (
     ModelNotAvailableError,
     NotFoundError,
     ServiceUnavailableError,
+    ValidationError,
 )
 from statmusepicks.core.logging import get_logger
 from statmusepicks.web.format import FILTERS
@@ -28,8 +29,14 @@ DISCLAIMER = (
     "not betting advice and no model guarantees profit. Bet only what you can afford to lose, "
     "and only where it is legal for you."
 )
-# Errors that mean "this part has no data or model yet", shown as a notice in its section.
-UNAVAILABLE = (ModelNotAvailableError, ServiceUnavailableError, NotFoundError, DataError)
+# Errors shown as a notice in their own section: no data or model yet, or a bad form value.
+SECTION_NOTICES = (
+    ModelNotAvailableError,
+    ServiceUnavailableError,
+    NotFoundError,
+    DataError,
+    ValidationError,
+)
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -69,7 +76,7 @@ def section(call: Callable[..., T], *args: Any, **kwargs: Any) -> Section[T]:
     """Run one service call; a missing model or data becomes a notice instead of an error page."""
     try:
         return Section(data=call(*args, **kwargs))
-    except UNAVAILABLE as exc:
+    except SECTION_NOTICES as exc:
         return Section(unavailable=exc.message)
     except Exception as exc:  # a broken section must not take the page down with it
         log.exception("dashboard section failed", section=getattr(call, "__name__", "?"))

@@ -3,25 +3,57 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from statmusepicks.api.app import create_app
-from statmusepicks.services.backtests import BacktestRequest, run_backtest
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.db.models import Backtest, ModelRecord, Prediction
+from statmusepicks.models.predictor import Predictor, load_predictor
 from statmusepicks.services.container import Container
+from statmusepicks.services.keys import create_key
 from statmusepicks.web.access import AGE_COOKIE, KEY_COOKIE
+from statmusepicks.web.pages import BACKTEST_EXAMPLE
 
 PAGES = ("/", "/player", "/models", "/status", "/responsible-gambling")
 HELP = ("1-800-GAMBLER", "National Council on Problem Gambling", "Gamblers Anonymous")
 
 
-@pytest.fixture
-async def client(loaded_container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    """A visitor who already confirmed their age, with the default settings (no key needed)."""
-    app = create_app(loaded_container.settings, container=loaded_container)
+# No MLflow server in tests: the registry falls back to model files on disk at once.
+OFFLINE_MLFLOW = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="module")
+def champions(tmp_path_factory: pytest.TempPathFactory) -> Predictor:
+    """The registry's champions (none in a fresh var dir), loaded once for the module."""
+    var_dir = tmp_path_factory.mktemp("registry")
+    settings = Settings(
+        environment="test",
+        var_dir=var_dir,
+        mlflow_tracking_uri=OFFLINE_MLFLOW,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    return load_predictor(settings)
+
+
+def _container(loaded: Container, champions: Predictor, **settings: object) -> Container:
+    """The loaded database and the module's champions, with other settings if given."""
+    return Container(
+        settings=loaded.settings.model_copy(
+            update={"mlflow_tracking_uri": OFFLINE_MLFLOW, **settings}
+        ),
+        engine=loaded.engine,
+        sessions=loaded.sessions,
+        cache=loaded.cache,
+        extras={"predictor": champions},
+    )
+
+
+async def _client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(container.settings, container=container)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://127.0.0.1", cookies={AGE_COOKIE: "21"}
@@ -30,20 +62,21 @@ async def client(loaded_container: Container) -> AsyncIterator[httpx.AsyncClient
 
 
 @pytest.fixture
-async def keyed_client(loaded_container: Container) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    loaded_container: Container, champions: Predictor
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A visitor who already confirmed their age, with the default settings (no key needed)."""
+    async for http in _client(_container(loaded_container, champions)):
+        yield http
+
+
+@pytest.fixture
+async def keyed_client(
+    loaded_container: Container, champions: Predictor
+) -> AsyncIterator[httpx.AsyncClient]:
     """The same app with DASHBOARD_REQUIRES_KEY on."""
-    settings = loaded_container.settings.model_copy(update={"dashboard_requires_key": True})
-    container = Container(
-        settings=settings,
-        engine=loaded_container.engine,
-        sessions=loaded_container.sessions,
-        cache=loaded_container.cache,
-    )
-    app = create_app(settings, container=container)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://127.0.0.1", cookies={AGE_COOKIE: "21"}
-    ) as http:
+    container = _container(loaded_container, champions, dashboard_requires_key=True)
+    async for http in _client(container):
         yield http
 
 
@@ -137,7 +170,7 @@ async def test_an_impossible_line_is_a_friendly_422_page(client: httpx.AsyncClie
 
 
 async def test_player_search_suggests_names_without_accents(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/players/search", params={"q": "JOK"})
+    response = await client.get("/players/search", params={"q": "JOK"})
     assert response.status_code == 200
     players = response.json()["players"]
     assert [p["name"] for p in players] == ["Nikola Jokic"]
@@ -145,7 +178,7 @@ async def test_player_search_suggests_names_without_accents(client: httpx.AsyncC
 
 
 async def test_player_search_needs_a_query(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/players/search")
+    response = await client.get("/players/search")
     assert response.status_code == 422
     assert "error" in response.json()
 
@@ -172,25 +205,130 @@ async def test_a_protected_dashboard_asks_for_a_key(keyed_client: httpx.AsyncCli
     forged = await keyed_client.get("/", cookies={KEY_COOKIE: "forged"})
     assert forged.status_code == 303
     assert (await keyed_client.get("/responsible-gambling")).status_code == 200
+    assert (await keyed_client.get("/players/search", params={"q": "jok"})).status_code == 401
+
+
+async def test_a_valid_key_opens_a_protected_dashboard(
+    keyed_client: httpx.AsyncClient, loaded_container: Container
+) -> None:
+    key = create_key(loaded_container, "dashboard test").key
+    by_header = await keyed_client.get("/models", headers={"X-API-Key": key})
+    assert by_header.status_code == 200
+    accepted = await keyed_client.post("/login", data={"key": key, "next": "/status"})
+    assert accepted.status_code == 303
+    assert accepted.headers["location"] == "/status"
+    assert keyed_client.cookies[KEY_COOKIE] == key
+    assert (await keyed_client.get("/status")).status_code == 200
 
 
 async def test_a_stored_backtest_is_linked_and_its_report_opens(
-    client: httpx.AsyncClient, loaded_container: Container, tmp_path: Path
+    client: httpx.AsyncClient, loaded_container: Container
 ) -> None:
-    run = run_backtest(
-        loaded_container,
-        BacktestRequest(
-            start=dt.date(2025, 11, 12),
-            end=dt.date(2025, 11, 14),
-            pricer="season_mean",
-            source="db",
-            output_dir=tmp_path / "backtest",
-        ),
-    )
+    """A stored run (here the docs' example report directory) links to its report."""
+    with loaded_container.sessions() as session, session.begin():
+        row = Backtest(
+            start_date=dt.date(2025, 10, 21),
+            end_date=dt.date(2025, 11, 14),
+            params={"pricer": "season_mean"},
+            summary=json.loads((BACKTEST_EXAMPLE / "summary.json").read_text()),
+            output_dir=str(BACKTEST_EXAMPLE),
+            synthetic=False,
+        )
+        session.add(row)
+        session.flush()
+        backtest_id = row.id
+
     page = await client.get("/models")
-    assert f'href="/backtests/{run.id}/report.html"' in page.text
-    report = await client.get(f"/backtests/{run.id}/report.html")
+    assert f'href="/backtests/{backtest_id}/report.html"' in page.text
+    report = await client.get(f"/backtests/{backtest_id}/report.html")
     assert report.status_code == 200
     assert report.headers["content-type"].startswith("text/html")
-    assert (await client.get(f"/backtests/{run.id}/summary.json")).json()
-    assert (await client.get(f"/backtests/{run.id}/nothing.html")).status_code == 404
+    assert (await client.get(f"/backtests/{backtest_id}/summary.json")).json()
+    assert (await client.get(f"/backtests/{backtest_id}/nothing.html")).status_code == 404
+
+
+async def test_the_example_backtest_report_in_the_docs_is_linked_and_served(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/models")
+    assert 'href="/backtests/example/report.html"' in page.text
+    report = await client.get("/backtests/example/report.html")
+    assert report.status_code == 200
+    assert "<html" in report.text.lower()
+
+
+async def test_champions_are_shown_next_to_baselines_and_the_market(
+    client: httpx.AsyncClient, loaded_container: Container
+) -> None:
+    with loaded_container.sessions() as session, session.begin():
+        session.add(
+            ModelRecord(
+                name="smp-points-global",
+                version="3",
+                stat="points",
+                scope="global",
+                alias="champion",
+                metrics={
+                    "valid_mae": 4.912,
+                    "lines_n": 1234.0,
+                    "lines_calibrated_brier": 0.2471,
+                    "lines_market_brier": 0.2462,
+                },
+            )
+        )
+    report = loaded_container.settings.var_dir / "reports" / "training-20251115T000000"
+    report.mkdir(parents=True)
+    (report / "global_models.csv").write_text(
+        "stat,scope,mae_model_same_rows,mae_season_avg,mae_last10,mae_ema\n"
+        "points,global,4.9,5.311,5.402,5.287\n"
+    )
+    models = (await client.get("/models")).text
+    for figure in ("4.912", "5.311", "5.402", "5.287", "1,234", "0.2471", "0.2462"):
+        assert figure in models
+    status = (await client.get("/status")).text
+    assert "smp-points-global" in status
+    assert "champion" in status
+
+
+async def test_graded_predictions_make_the_track_record_and_the_model_curve(
+    client: httpx.AsyncClient, loaded_container: Container
+) -> None:
+    graded = [  # (line, recommendation, P(over), result, profit at -110)
+        (25.5, "OVER", 0.62, "over", 0.909),
+        (26.5, "OVER", 0.58, "under", -1.0),
+        (27.5, "UNDER", 0.35, "under", 0.909),
+        (28.5, "PASS", 0.51, "over", 0.0),
+    ]
+    with loaded_container.sessions() as session, session.begin():
+        for line, recommendation, p_over, result, profit in graded:
+            session.add(
+                Prediction(
+                    player_id=203999,
+                    player_name="Nikola Jokic",
+                    stat="points",
+                    line=line,
+                    game_date=dt.date(2025, 11, 12),
+                    odds_over=-110,
+                    odds_under=-110,
+                    predicted_value=28.0,
+                    over_probability=p_over,
+                    under_probability=1 - p_over,
+                    push_probability=0.0,
+                    recommendation=recommendation,
+                    expected_value=0.0,
+                    kelly_fraction=0.0,
+                    model_version="smp-points-global:1",
+                    model_scope="global",
+                    request={},
+                    graded_at=dt.datetime(2025, 11, 13, tzinfo=dt.UTC),
+                    actual=30.0 if result == "over" else 20.0,
+                    result=result,
+                    profit=profit,
+                )
+            )
+    page = (await client.get("/models")).text
+    assert "model (graded predictions)" in page
+    assert 'data-testid="track-record"' in page
+    # 2 of 3 picks won; ROI (0.909 - 1 + 0.909) / 3 = +27.3 %.
+    assert "66.7%" in page
+    assert "+27.3%" in page

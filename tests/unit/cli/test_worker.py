@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from statmusepicks.cli.worker import JOB_ID, RetryingSync, schedule_daily_sync
@@ -12,6 +14,12 @@ from statmusepicks.core.settings import Settings
 from statmusepicks.services.sync import SyncOutcome
 
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture(autouse=True)
+def fresh_logging() -> None:
+    """Log to the current stderr even if an earlier CLI test configured a stream now closed."""
+    structlog.reset_defaults()
 
 
 def settings() -> Settings:

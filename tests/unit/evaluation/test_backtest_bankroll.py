@@ -50,6 +50,14 @@ def test_about_1400_bets_separate_a_55_percent_record_at_minus_110_from_break_ev
     assert 1300 < needed < 1500
 
 
+def test_bigger_stakes_weigh_more_in_the_edge_that_needs_proving() -> None:
+    returns = pd.Series([1.0, -1.0, 1.0, -1.0])
+    assert bets_for_significance(returns) is None  # break-even when every bet is the same size
+    weighted = bets_for_significance(returns, pd.Series([2.0, 1.0, 2.0, 1.0]))
+    assert weighted is not None
+    assert weighted > 4
+
+
 def test_no_number_of_bets_makes_a_losing_record_significant() -> None:
     assert bets_for_significance(pd.Series([-1.0, 0.9, -1.0])) is None
 

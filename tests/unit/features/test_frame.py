@@ -188,3 +188,81 @@ def test_opponent_ratings_start_the_season_from_last_seasons_prior(
     ranks = training_frame["f_opp_def_rank"].dropna()
     assert ranks.min() == 1
     assert ranks.max() <= 30
+
+
+def test_injury_report_absences_count_for_an_upcoming_game(
+    player_logs: pd.DataFrame, team_logs: pd.DataFrame
+) -> None:
+    logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
+    target = {
+        "player_id": JOKIC,
+        "game_date": dt.date(2025, 11, 16),
+        "team": "DEN",
+        "opp": "MIN",
+        "is_home": True,
+    }
+    assert build_player_features(logs, team_logs, target).at[0, "f_teammates_out"] == 0
+    recent = logs[(logs["team"] == "DEN") & (logs["player_id"] != JOKIC)]
+    starter = recent.groupby("player_id")["min"].mean().idxmax()
+    absences = pd.DataFrame(
+        {"player_id": [starter, JOKIC], "team": "DEN", "game_date": dt.date(2025, 11, 16)}
+    )
+    served = build_player_features(logs, team_logs, target, absences=absences)
+    assert served.at[0, "f_teammates_out"] == 1  # the target player himself never counts
+    assert served.at[0, "f_teammates_out_min"] >= 20
+
+
+def test_opponent_rating_is_season_to_date_shrunk_toward_last_seasons_regressed_rating(
+    training_frame: pd.DataFrame, team_logs: pd.DataFrame
+) -> None:
+    games = team_logs[team_logs["season_type"] == "Regular Season"]
+
+    def drtg(rows: pd.DataFrame) -> float:
+        own = rows["fga"] - rows["oreb"] + rows["tov"] + 0.44 * rows["fta"]
+        other = rows["opp_fga"] - rows["opp_oreb"] + rows["opp_tov"] + 0.44 * rows["opp_fta"]
+        return float(100 * rows["opp_pts"].sum() / ((own + other) / 2).sum())
+
+    this_season = games[
+        (games["team"] == "IND") & (games["season"] == "2025-26") & (games["game_date"] < GAME_DATE)
+    ]
+    last_season = games[games["season"] == "2024-25"]
+    league = drtg(last_season)
+    prior = league + 0.5 * (drtg(last_season[last_season["team"] == "IND"]) - league)
+    played = len(this_season)
+    expected = (played * drtg(this_season) + 10 * prior) / (played + 10)
+    row = _row(training_frame, JOKIC, GAME_DATE)
+    assert row.at[0, "f_opp_rating_games"] == played
+    assert row.at[0, "f_opp_drtg"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_hit_rates_follow_each_targets_stat_and_skip_unrolled_ones(
+    player_logs: pd.DataFrame, team_logs: pd.DataFrame
+) -> None:
+    logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
+    base = {"player_id": JOKIC, "game_date": dt.date(2025, 11, 16), "team": "DEN", "opp": "MIN"}
+    targets = pd.DataFrame(
+        [
+            {**base, "is_home": True, "stat": "3-PT Made", "line": 0.5},
+            {**base, "is_home": True, "stat": "Fantasy Score", "line": 50.5},
+            {**base, "is_home": True, "stat": "dunks", "line": 1.5},
+        ]
+    )
+    frame = build_feature_frame(logs, team_logs, targets)
+    own = logs[logs["player_id"] == JOKIC].sort_values("game_date")
+    assert frame.at[0, "f_hit_rate_l5"] == pytest.approx((own["fg3m"].tail(5) > 0.5).mean())
+    assert frame.loc[1:, "f_hit_rate_l5"].isna().all()
+
+
+def test_swapping_home_and_away_changes_only_venue_features(
+    player_logs: pd.DataFrame, team_logs: pd.DataFrame
+) -> None:
+    logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
+    target = {"player_id": JOKIC, "game_date": dt.date(2025, 11, 16), "team": "DEN", "opp": "MIN"}
+    home = build_player_features(logs, team_logs, {**target, "is_home": True})
+    away = build_player_features(logs, team_logs, {**target, "is_home": False})
+    changed = {
+        column for column in feature_columns(home) if not (home[column].equals(away[column]))
+    }
+    assert changed == {"f_is_home", "f_travel_km", "f_tz_shift", "f_altitude"}
+    assert home.at[0, "f_altitude"] == 1
+    assert away.at[0, "f_altitude"] == 0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from statmusepicks.cli.main import app
 from statmusepicks.core.errors import NotFoundError
-from statmusepicks.core.settings import Settings
+from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.data.db.models import FeatureSet
 from statmusepicks.features.store import (
     FeatureStore,
@@ -76,3 +79,30 @@ def test_store_serves_the_same_vector_as_the_frame(
     assert len(from_disk) == (den_logs["player_id"] == JOKIC).sum()
     with pytest.raises(NotFoundError):
         store.vector(JOKIC, dt.date(2025, 7, 1))
+
+
+def test_features_build_command_builds_then_reuses_the_set(
+    den_logs: pd.DataFrame,
+    team_logs: pd.DataFrame,
+    sqlite_engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    den_logs.to_parquet(bundle / "player_game_logs.parquet")
+    team_logs.to_parquet(bundle / "team_game_logs.parquet")
+    monkeypatch.setenv("DATABASE_URL", str(sqlite_engine.url))
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("BUNDLED_DATA_DIR", str(bundle))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        first = runner.invoke(app, ["features", "build", "--source", "bundled"])
+        assert first.exit_code == 0, first.output
+        assert "built feature set" in first.output
+        second = runner.invoke(app, ["features", "build", "--source", "bundled"])
+        assert "reused feature set" in second.output
+    finally:
+        get_settings.cache_clear()
+    assert load_store(sqlite_engine)["player_id"].isin(den_logs["player_id"]).all()

@@ -77,9 +77,10 @@ def test_scores_reward_the_right_distribution() -> None:
     near = log_score("negbin", np.full(3, 10.3), np.full(3, 15.0), outcome).mean()
     far = log_score("negbin", np.full(3, 20.0), np.full(3, 25.0), outcome).mean()
     assert near < far
-    assert crps("negbin", np.full(3, 10.3), np.full(3, 15.0), outcome, 40).mean() < crps(
-        "negbin", np.full(3, 20.0), np.full(3, 25.0), outcome, 40
-    ).mean()
+    assert (
+        crps("negbin", np.full(3, 10.3), np.full(3, 15.0), outcome, 40).mean()
+        < crps("negbin", np.full(3, 20.0), np.full(3, 25.0), outcome, 40).mean()
+    )
 
 
 def test_combo_variance_adds_the_correlation_term() -> None:

@@ -31,8 +31,9 @@ def test_weighted_ensemble_weights_stay_on_the_simplex_and_favour_the_better_mem
 ) -> None:
     x, y = data
     members = {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
-    members["random_forest"] = make_estimator("random_forest", quick=True,
-                                              params={"max_depth": 2, "n_estimators": 5})
+    members["random_forest"] = make_estimator(
+        "random_forest", quick=True, params={"max_depth": 2, "n_estimators": 5}
+    )
     ensemble = WeightedEnsemble(members).fit(x[:1000], y[:1000]).fit_weights(x[1000:], y[1000:])
     assert sum(ensemble.weights_.values()) == pytest.approx(1.0)
     assert all(w >= 0 for w in ensemble.weights_.values())

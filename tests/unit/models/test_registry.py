@@ -89,9 +89,7 @@ def test_champions_load_from_disk_when_mlflow_is_unreachable(
 ) -> None:
     registry = ModelRegistry(registry_settings)
     version = registry.register(_model("assists", 1.3))
-    offline = registry_settings.model_copy(
-        update={"mlflow_tracking_uri": "http://127.0.0.1:9"}
-    )
+    offline = registry_settings.model_copy(update={"mlflow_tracking_uri": "http://127.0.0.1:9"})
     names = {m.name: m.version for m in load_champions(offline)}
     assert names["smp-assists-global"] == version
     predictor = load_predictor(offline)

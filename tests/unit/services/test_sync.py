@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from sqlalchemy import Engine
 
 from statmusepicks.core.errors import UpstreamError
@@ -26,6 +27,12 @@ from tests.upstream_fakes import FakeClock, answer_game_log, game_log_rows
 
 TODAY = dt.date(2025, 11, 17)
 REAL_DAY = dt.date(2025, 11, 14)
+
+
+@pytest.fixture(autouse=True)
+def fresh_logging() -> None:
+    """Log to the current stderr even if an earlier CLI test configured a stream now closed."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture
@@ -111,10 +118,12 @@ def test_new_games_are_handed_to_the_next_steps_with_the_players_touched(
     assert webhook.posts == []
 
 
-def test_a_failed_nba_sync_alerts_and_reports_failure(db: Engine, tmp_path: Path) -> None:
+def test_a_failed_nba_sync_alerts_and_reports_failure(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
     webhook = Webhook()
     outcome = run_daily_sync(
-        db,
+        sqlite_engine,
         nba_client=nba_client(tmp_path, failing=True),
         odds_client=None,
         alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
@@ -148,8 +157,8 @@ def test_nothing_new_for_more_than_a_day_in_season_raises_a_stale_data_alert(
     assert "2025-11-16" in webhook.posts[-1]["text"]
 
 
-def test_a_quiet_summer_is_not_stale(db: Engine) -> None:
-    assert stale_message(db, dt.date(2026, 8, 1), max_age=dt.timedelta(hours=24)) is None
+def test_a_quiet_summer_is_not_stale(sqlite_engine: Engine) -> None:
+    assert stale_message(sqlite_engine, dt.date(2026, 8, 1), max_age=dt.timedelta(hours=24)) is None
 
 
 def test_a_failing_hand_off_step_alerts_but_keeps_the_stored_games(

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
-import httpx
 import pandas as pd
 
 from statmusepicks.core.errors import UpstreamError, UpstreamNotFound
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.clients.payloads import PayloadRef, PayloadStore
-from statmusepicks.data.clients.rate_limit import Clock, RateLimiter, make_rate_limiter
-from statmusepicks.data.clients.upstream import RetryPolicy, UpstreamJSONClient
+from statmusepicks.data.clients.payloads import PayloadRef
+from statmusepicks.data.clients.upstream import UpstreamJSONClient, Wiring, upstream_from_settings
 
 log = get_logger(__name__)
 
@@ -74,18 +72,18 @@ COMMON_ALL_PLAYERS = (
     "TO_YEAR", "PLAYERCODE", "TEAM_ID", "TEAM_CITY", "TEAM_NAME", "TEAM_ABBREVIATION",
     "TEAM_CODE", "GAMES_PLAYED_FLAG", "OTHERLEAGUE_EXPERIENCE_CH",
 )  # fmt: skip
-_DASH_BASE = (
+DASH_BASE = (
     "GP", "W", "L", "W_PCT", "MIN", "FGM", "FGA", "FG_PCT", "FG3M", "FG3A", "FG3_PCT", "FTM",
     "FTA", "FT_PCT", "OREB", "DREB", "REB", "AST", "TOV", "STL", "BLK", "BLKA", "PF", "PFD",
     "PTS", "PLUS_MINUS",
 )  # fmt: skip
-_DASH_BASE_RANKS = tuple(f"{column}_RANK" for column in _DASH_BASE)
+DASH_BASE_RANKS = tuple(f"{column}_RANK" for column in DASH_BASE)
 LEAGUE_DASH_PLAYER_BASE = (
-    "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "AGE", *_DASH_BASE,
-    "NBA_FANTASY_PTS", "DD2", "TD3", *_DASH_BASE_RANKS, "NBA_FANTASY_PTS_RANK", "DD2_RANK",
+    "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "AGE", *DASH_BASE,
+    "NBA_FANTASY_PTS", "DD2", "TD3", *DASH_BASE_RANKS, "NBA_FANTASY_PTS_RANK", "DD2_RANK",
     "TD3_RANK", "CFID", "CFPARAMS",
 )  # fmt: skip
-LEAGUE_DASH_TEAM_BASE = ("TEAM_ID", "TEAM_NAME", *_DASH_BASE, *_DASH_BASE_RANKS, "CFID", "CFPARAMS")
+LEAGUE_DASH_TEAM_BASE = ("TEAM_ID", "TEAM_NAME", *DASH_BASE, *DASH_BASE_RANKS, "CFID", "CFPARAMS")
 LEAGUE_DASH_TEAM_ADVANCED = (
     "TEAM_ID", "TEAM_NAME", "GP", "W", "L", "W_PCT", "MIN", "E_OFF_RATING", "OFF_RATING",
     "E_DEF_RATING", "DEF_RATING", "E_NET_RATING", "NET_RATING", "AST_PCT", "AST_TO", "AST_RATIO",
@@ -217,35 +215,18 @@ class NBAStatsClient:
         self.http = http
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        clock: Clock | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
-        payload_store: PayloadStore | None = None,
-    ) -> NBAStatsClient:
+    def from_settings(cls, settings: Settings, **wiring: Unpack[Wiring]) -> NBAStatsClient:
         """A client configured from settings (base URL, pace, retries, raw payload store)."""
-        limiter = rate_limiter or make_rate_limiter(
-            SOURCE,
-            settings.nba_api_requests_per_minute,
-            redis_url=settings.redis_url,
-            namespace=settings.cache_namespace,
-            clock=clock,
+        return cls(
+            upstream_from_settings(
+                settings,
+                source=SOURCE,
+                base_url=settings.nba_api_base_url,
+                requests_per_minute=settings.nba_api_requests_per_minute,
+                headers=REQUEST_HEADERS,
+                **wiring,
+            )
         )
-        http = UpstreamJSONClient(
-            source=SOURCE,
-            base_url=settings.nba_api_base_url,
-            headers=REQUEST_HEADERS,
-            timeout=settings.nba_api_timeout_seconds,
-            transport=transport,
-            rate_limiter=limiter,
-            retry=retry or RetryPolicy(attempts=settings.nba_api_max_retries),
-            payload_store=payload_store or PayloadStore(settings.var_dir / "raw"),
-        )
-        return cls(http)
 
     def close(self) -> None:
         """Release the connection pool."""

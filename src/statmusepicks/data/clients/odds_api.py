@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import Any, Unpack
 
 from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.clients.payloads import PayloadRef, PayloadStore
-from statmusepicks.data.clients.rate_limit import Clock, RateLimiter, make_rate_limiter
-from statmusepicks.data.clients.upstream import RetryPolicy, UpstreamJSONClient
+from statmusepicks.data.clients.payloads import PayloadRef
+from statmusepicks.data.clients.upstream import UpstreamJSONClient, Wiring, upstream_from_settings
 
 SOURCE = "odds_api"
 SPORT = "basketball_nba"
@@ -56,35 +53,17 @@ class OddsAPIClient:
         self.api_key = api_key
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        clock: Clock | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
-        payload_store: PayloadStore | None = None,
-    ) -> OddsAPIClient:
+    def from_settings(cls, settings: Settings, **wiring: Unpack[Wiring]) -> OddsAPIClient:
         """A client configured from settings (key, base URL, retries, raw payload store)."""
-        limiter = rate_limiter or make_rate_limiter(
-            SOURCE,
-            REQUESTS_PER_MINUTE,
-            redis_url=settings.redis_url,
-            namespace=settings.cache_namespace,
-            burst=5,
-            clock=clock,
-        )
-        http = UpstreamJSONClient(
+        http = upstream_from_settings(
+            settings,
             source=SOURCE,
             base_url=settings.odds_api_base_url,
+            requests_per_minute=REQUESTS_PER_MINUTE,
             headers={"Accept": "application/json"},
-            timeout=settings.nba_api_timeout_seconds,
-            transport=transport,
-            rate_limiter=limiter,
-            retry=retry or RetryPolicy(attempts=settings.nba_api_max_retries),
-            payload_store=payload_store or PayloadStore(settings.var_dir / "raw"),
+            burst=5,
             redact_params=("apiKey",),
+            **wiring,
         )
         return cls(http, settings.odds_api_key or "")
 

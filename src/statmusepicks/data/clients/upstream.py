@@ -12,15 +12,21 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from statmusepicks.core.errors import UpstreamError, UpstreamNotFound, UpstreamRateLimited
 from statmusepicks.core.logging import get_logger
+from statmusepicks.core.settings import Settings
 from statmusepicks.data.clients.payloads import PayloadRef, PayloadStore
-from statmusepicks.data.clients.rate_limit import InProcessTokenBucket, RateLimiter
+from statmusepicks.data.clients.rate_limit import (
+    Clock,
+    InProcessTokenBucket,
+    RateLimiter,
+    make_rate_limiter,
+)
 
 log = get_logger(__name__)
 
@@ -201,3 +207,46 @@ class UpstreamJSONClient:
             params=self._loggable(query),
             size=len(body),
         )
+
+
+class Wiring(TypedDict, total=False):
+    """What an entry point or a test may inject into a client built from settings."""
+
+    transport: httpx.BaseTransport | None
+    clock: Clock | None
+    retry: RetryPolicy | None
+    rate_limiter: RateLimiter | None
+    payload_store: PayloadStore | None
+
+
+def upstream_from_settings(
+    settings: Settings,
+    *,
+    source: str,
+    base_url: str,
+    requests_per_minute: int,
+    headers: Mapping[str, str],
+    burst: int = 1,
+    redact_params: tuple[str, ...] = (),
+    **wiring: Unpack[Wiring],
+) -> UpstreamJSONClient:
+    """An upstream client paced, retried and audited as settings say, unless `wiring` overrides."""
+    limiter = wiring.get("rate_limiter") or make_rate_limiter(
+        source,
+        requests_per_minute,
+        redis_url=settings.redis_url,
+        namespace=settings.cache_namespace,
+        burst=burst,
+        clock=wiring.get("clock"),
+    )
+    return UpstreamJSONClient(
+        source=source,
+        base_url=base_url,
+        headers=headers,
+        timeout=settings.nba_api_timeout_seconds,
+        transport=wiring.get("transport"),
+        rate_limiter=limiter,
+        retry=wiring.get("retry") or RetryPolicy(attempts=settings.nba_api_max_retries),
+        payload_store=wiring.get("payload_store") or PayloadStore(settings.var_dir / "raw"),
+        redact_params=redact_params,
+    )

@@ -83,3 +83,9 @@ def test_an_unreachable_redis_degrades_to_an_in_process_bucket() -> None:
 
 def test_without_redis_the_limiter_is_in_process() -> None:
     assert isinstance(make_rate_limiter("nba", 20, redis_url=None), InProcessTokenBucket)
+
+
+def test_with_redis_configured_the_limiter_is_shared_through_redis() -> None:
+    limiter = make_rate_limiter("nba_stats", 20, redis_url=REDIS_URL, namespace="smp")
+    assert isinstance(limiter, RedisTokenBucket)
+    assert limiter.key == "smp:ratelimit:nba_stats"

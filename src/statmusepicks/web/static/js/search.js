@@ -1,4 +1,4 @@
-// Player name autocomplete: fills the input's <datalist> from GET /api/players/search.
+// Player name autocomplete: fills the input's <datalist> from GET /players/search.
 // A native datalist keeps keyboard navigation and screen-reader support for free.
 (function () {
   "use strict";
@@ -15,7 +15,7 @@
       if (query.length < 2) return;
       timer = setTimeout(function () {
         var ticket = ++latest;
-        fetch("/api/players/search?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+        fetch("/players/search?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
           .then(function (response) { return response.ok ? response.json() : { players: [] }; })
           .then(function (body) {
             if (ticket !== latest) return;

@@ -1,0 +1,152 @@
+"""ASGI middleware: API-key authentication, per-key rate limits and the request time budget.
+
+Pure ASGI (no BaseHTTPMiddleware) to keep the predict hot path cheap. Every `/api/` path needs
+a key unless it is listed public, so a new router is protected by default; `/health`, `/docs`,
+`/openapi.json`, the dashboard pages (they have their own guard), the responsible-gambling
+notice and, while `PUBLIC_CONTEXT` is on, the player-context endpoints need none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from statmusepicks.api.errors import error_body
+from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.core.settings import Settings
+from statmusepicks.services.container import Container
+from statmusepicks.services.keys import authenticate
+from statmusepicks.services.rate_limit import rate_limiter
+
+ALWAYS_PUBLIC = ("/api/responsible-gambling",)
+CONTEXT_PATHS = ("/api/player_context", "/api/batch_player_context")
+
+
+async def _send_json(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    payload = json.dumps(body).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def presented_key(scope: Scope) -> str | None:
+    """The key of `X-API-Key` or `Authorization: Bearer <key>`."""
+    key = _header(scope, b"x-api-key")
+    if key:
+        return key.strip()
+    authorization = _header(scope, b"authorization") or ""
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return None
+
+
+def is_public(path: str, settings: Settings) -> bool:
+    """Whether a path is served without a key."""
+    if not path.startswith("/api/"):
+        return True
+    if path in ALWAYS_PUBLIC:
+        return True
+    return settings.public_context and path in CONTEXT_PATHS
+
+
+class ProtectionMiddleware:
+    """401 without a key, 403 for a revoked one, 429 with Retry-After over the rate limit."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        container: Container = scope["app"].state.container
+        settings = container.settings
+        path = scope["path"]
+        if is_public(path, settings):
+            await self.app(scope, receive, send)
+            return
+        client = f"ip:{(scope.get('client') or ('local', 0))[0]}"
+        if settings.require_api_keys:
+            try:
+                identity = await run_in_threadpool(authenticate, container, presented_key(scope))
+            except StatMusePicksError as exc:
+                await _send_json(send, exc.status_code, error_body(exc.message, exc.code))
+                return
+            scope.setdefault("state", {})["api_key_id"] = identity.key_id
+            client = f"key:{identity.key_id}"
+        decision = rate_limiter(container).hit(client)
+        limit_headers = {
+            "X-RateLimit-Limit": str(decision.limit),
+            "X-RateLimit-Remaining": str(max(decision.remaining, 0)),
+        }
+        if not decision.allowed:
+            retry = max(1, round(decision.retry_after + 0.499))
+            body = error_body(
+                f"Rate limit of {decision.limit} requests per minute exceeded; retry in {retry} s.",
+                "rate_limited",
+                retry_after=retry,
+            )
+            await _send_json(send, 429, body, {"Retry-After": str(retry), **limit_headers})
+            return
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.lower().encode(), v.encode()) for k, v in limit_headers.items()]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
+
+
+class TimeoutMiddleware:
+    """Cut a request that runs over the budget with a 504 JSON answer."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.seconds)
+        except TimeoutError:
+            if started:
+                raise
+            body = error_body(
+                f"The request took longer than {self.seconds:g} s and was cut.",
+                "timeout",
+                timeout_seconds=self.seconds,
+            )
+            await _send_json(send, 504, body)
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Add the time budget and protection (call before CORS so CORS wraps their answers)."""
+    app.add_middleware(ProtectionMiddleware)
+    app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)

@@ -1,0 +1,28 @@
+"""`GET /api/board`: every stored prop line of a date, priced and ranked by EV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+
+from statmusepicks.api.deps import get_container
+from statmusepicks.services.board import BoardQuery, board
+from statmusepicks.services.container import Container
+
+router = APIRouter(prefix="/api", tags=["board"])
+
+
+@router.get("/board", summary="Stored prop lines of a date, priced, best price across books")
+async def props_board(
+    date: dt.date = Query(..., description="Game date (YYYY-MM-DD)."),
+    stat: str | None = Query(None, description="Only this stat (key, alias or label)."),
+    book: str | None = Query(None, description="Only this bookmaker (e.g. draftkings)."),
+    min_edge: float | None = Query(None, description="Only props whose edge is at least this."),
+    container: Container = Depends(get_container),
+) -> dict[str, Any]:
+    """Ranked by expected value at the best available price."""
+    query = BoardQuery(date=date, stat=stat, book=book, min_edge=min_edge)
+    return await run_in_threadpool(board, container, query)

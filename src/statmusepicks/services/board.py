@@ -1,0 +1,201 @@
+"""Use case: the props board. Every stored prop line of a date, priced and ranked by EV.
+
+For each (player, market, line) the latest price of each book is kept; the best over and the
+best under price across books are the prices a bettor can take, and the books' de-vigged
+consensus is the market the edge is measured against. Feature rows of every player on the date
+are built in one vectorised call of the feature frame (the training code path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.stats import STATS, resolve_stat
+from statmusepicks.data.db.models import PropLine
+from statmusepicks.data.repositories import players as repo
+from statmusepicks.evaluation.odds import american_to_decimal, devig
+from statmusepicks.features.frame import build_feature_frame
+from statmusepicks.features.inputs import season_of
+from statmusepicks.features.timeline import day_numbers
+from statmusepicks.services.container import Container
+from statmusepicks.services.predictions import (
+    DISCLAIMER,
+    Market,
+    PredictionRequest,
+    prediction_service,
+    price_prop,
+)
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """A board request: the date and optional stat, book and minimum edge filters."""
+
+    date: dt.date
+    stat: str | None = None
+    book: str | None = None
+    min_edge: float | None = None
+
+    def normalized(self) -> BoardQuery:
+        stat = resolve_stat(self.stat).key if self.stat else None
+        if self.min_edge is not None and not -1.0 <= self.min_edge <= 1.0:
+            raise ValidationError("min_edge is a probability difference between -1 and 1.")
+        return BoardQuery(self.date, stat, self.book.lower() if self.book else None, self.min_edge)
+
+
+def stored_lines(session: Session, query: BoardQuery) -> pd.DataFrame:
+    """The latest two-sided price of each book for each (player, market, line) on the date."""
+    statement = select(
+        PropLine.player_id,
+        PropLine.player_name,
+        PropLine.market,
+        PropLine.bookmaker,
+        PropLine.line,
+        PropLine.over_price,
+        PropLine.under_price,
+        PropLine.home_team,
+        PropLine.away_team,
+        PropLine.captured_at,
+        PropLine.is_main_line,
+    ).where(
+        PropLine.game_date == query.date,
+        PropLine.player_id.is_not(None),
+        PropLine.over_price.is_not(None),
+        PropLine.under_price.is_not(None),
+    )
+    if query.stat:
+        statement = statement.where(PropLine.market == query.stat)
+    if query.book:
+        statement = statement.where(PropLine.bookmaker == query.book)
+    lines = pd.read_sql(statement, session.connection())
+    lines = lines[lines["market"].isin(list(STATS))]
+    return (
+        lines.sort_values("captured_at")
+        .drop_duplicates(["player_id", "market", "line", "bookmaker"], keep="last")
+        .reset_index(drop=True)
+    )
+
+
+def _feature_rows(
+    container: Container, session: Session, day: dt.date, lines: pd.DataFrame
+) -> pd.DataFrame:
+    """Feature rows of every player with lines that day (one vectorised frame build)."""
+    season = str(season_of(day_numbers(pd.Series([day])))[0])
+    since = dt.date(int(season[:4]) - 1, 9, 1)
+    ids = sorted({int(pid) for pid in lines["player_id"]})
+    own = repo.player_game_logs(session, ids, since=since, before=day)
+    if own.empty:
+        return own
+    last = own.groupby("player_id").tail(1).set_index("player_id")["team"]
+    games = lines.drop_duplicates("player_id").set_index("player_id")
+    targets = pd.DataFrame({"player_id": last.index.astype(int), "team": last.to_numpy()})
+    home = games.loc[targets["player_id"], "home_team"].to_numpy()
+    away = games.loc[targets["player_id"], "away_team"].to_numpy()
+    targets["is_home"] = targets["team"].to_numpy() == home
+    targets["opp"] = np.where(targets["is_home"], away, home)
+    targets["game_date"] = day
+    targets["season"] = season
+    teammates = [
+        repo.team_player_logs(session, team, season, before=day)
+        for team in sorted(set(targets["team"]))
+    ]
+    logs = pd.concat([own, *teammates]).drop_duplicates(["player_id", "game_id"])
+    service = prediction_service(container)
+    return build_feature_frame(logs, service.team_games(session), targets)
+
+
+def board(container: Container, query: BoardQuery) -> dict[str, Any]:
+    """Every stored line of the date priced, best prices across books, ranked by EV (cached)."""
+    query = query.normalized()
+    service = prediction_service(container)
+    predictor = service.get_predictor()
+    key = f"board:{query.date}:{query.stat}:{query.book}:{query.min_edge}:{service.model_stamp()}"
+    with container.sessions() as session:
+        key += f":{service.data_as_of(session)}"
+        cached = container.cache.get(key)
+        if cached is not None:
+            return dict(cached)
+        lines = stored_lines(session, query)
+        frame = _feature_rows(container, session, query.date, lines) if len(lines) else None
+    props: list[dict[str, Any]] = []
+    skipped = 0
+    settings = container.settings
+    if frame is not None and len(frame):
+        index = {int(pid): i for i, pid in enumerate(frame["player_id"])}
+        for (pid, market), group in lines.groupby(["player_id", "market"]):
+            row = index.get(int(pid))
+            if row is None:
+                skipped += group["line"].nunique()
+                continue
+            spec = STATS[str(market)]
+            try:
+                dist = service.distribution(frame.iloc[[row]], spec, int(pid))
+            except Exception:
+                skipped += group["line"].nunique()
+                continue
+            for line, rungs in group.groupby("line"):
+                over_best = rungs.iloc[int(american_to_decimal(rungs["over_price"]).argmax())]
+                under_best = rungs.iloc[int(american_to_decimal(rungs["under_price"]).argmax())]
+                consensus = float(np.mean(devig(rungs["over_price"], rungs["under_price"])))
+                request = PredictionRequest(
+                    player=str(rungs["player_name"].iloc[0]),
+                    stat=spec.key,
+                    line=float(line),
+                    odds_over=float(over_best["over_price"]),
+                    odds_under=float(under_best["under_price"]),
+                    date=query.date,
+                )
+                priced = price_prop(
+                    dist,
+                    spec,
+                    request,
+                    Market(consensus, len(rungs), "stored_lines"),
+                    predictor,
+                    edge_threshold=settings.edge_threshold,
+                    kelly_fraction=settings.kelly_fraction,
+                    kelly_cap=settings.kelly_cap,
+                )
+                if query.min_edge is not None and priced["edge"] < query.min_edge:
+                    continue
+                props.append(
+                    {
+                        "player": str(frame["player_name"].iloc[row] or request.player),
+                        "player_id": int(pid),
+                        "team": str(frame["team"].iloc[row]),
+                        "opponent": str(frame["opp"].iloc[row]),
+                        "stat": spec.key,
+                        "line": float(line),
+                        "main_line": bool(rungs["is_main_line"].any()),
+                        "best_over": {
+                            "book": str(over_best["bookmaker"]),
+                            "odds": int(over_best["over_price"]),
+                        },
+                        "best_under": {
+                            "book": str(under_best["bookmaker"]),
+                            "odds": int(under_best["under_price"]),
+                        },
+                        "books": sorted(rungs["bookmaker"].astype(str)),
+                        **priced,
+                        "model_version": dist.model_version,
+                        "model_scope": dist.scope,
+                    }
+                )
+    props.sort(key=lambda p: p["expected_value"], reverse=True)
+    result = {
+        "date": query.date.isoformat(),
+        "filters": {"stat": query.stat, "book": query.book, "min_edge": query.min_edge},
+        "count": len(props),
+        "unpriced": skipped,
+        "props": props,
+        "disclaimer": DISCLAIMER,
+    }
+    container.cache.set(key, result, settings.cache_ttl_predictions)
+    return result

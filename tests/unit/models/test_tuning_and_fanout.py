@@ -1,0 +1,79 @@
+"""Optuna studies resume from the database; the task fan-out records failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from statmusepicks.models.dataset import SeasonSplit
+from statmusepicks.models.training import TrainConfig, run_tasks
+from statmusepicks.models.tuning import tune_stat
+
+
+def _frame(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for season in ("2021-22", "2022-23", "2023-24"):
+        level = rng.uniform(4, 25, 500)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "season": season,
+                    "f_pts_season": level,
+                    "f_pts_sma10": level + rng.normal(0, 2, 500),
+                    "f_noise": rng.normal(size=500),
+                    "pts": rng.poisson(level).astype(float),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_study_stored_in_the_database_resumes(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    split = SeasonSplit(train_last="2022-23", valid="2023-24")
+    first = tune_stat(_frame(), "points", split=split, storage=storage, trials=3, max_rounds=120)
+    second = tune_stat(_frame(), "points", split=split, storage=storage, trials=2, max_rounds=120)
+    assert first.study_name == second.study_name
+    assert (first.trials, second.trials) == (3, 5)
+    assert second.best_value <= first.best_value
+    assert {"learning_rate", "max_depth", "n_estimators"} <= set(second.best_params)
+
+
+def _square(_shared: object, value: int) -> int:
+    if value == 3:
+        raise ValueError("three is unlucky")
+    return value * value
+
+
+def test_failed_tasks_are_recorded_without_stopping_the_others() -> None:
+    config = TrainConfig(use_ray=False, progress=False)
+    outcomes = run_tasks(
+        _square, [(str(v), (v,)) for v in range(5)], config=config, description="squares"
+    )
+    assert [o.result for o in outcomes if o.error is None] == [0, 1, 4, 16]
+    [failed] = [o for o in outcomes if o.error]
+    assert failed.key == "3"
+    assert "three is unlucky" in (failed.error or "")
+
+
+@pytest.mark.slow
+def test_tasks_fan_out_over_a_local_ray() -> None:
+    import ray
+
+    config = TrainConfig(use_ray=True, progress=False)
+    try:
+        outcomes = run_tasks(
+            _square,
+            [(str(v), (v,)) for v in range(5)],
+            config=config,
+            description="squares",
+            shared={"big": np.zeros(10)},
+        )
+    finally:
+        ray.shutdown()
+    assert sorted(o.result for o in outcomes if o.error is None) == [0, 1, 4, 16]
+    assert [o.key for o in outcomes if o.error] == ["3"]
