@@ -116,15 +116,16 @@ async def _in_process(container: Container, key: str) -> dict[str, Any]:
     container.extras["rate_limiter"] = _Unlimited()
     async with httpx.AsyncClient(transport=transport, base_url="http://b", headers=headers) as c:
         await _timed(c, "/api/predict", requests[0])  # imports and first-use set-up
-        service._features.clear()
+        service.forget()
         invalidate_predictions(container)
         figures["cold"] = [await _timed(c, "/api/predict", r) for r in requests[::5]]
         figures["first_stat"] = list(figures["cold"])
         invalidate_predictions(container)
+        service._distributions.clear()
         figures["features_cached"] = [await _timed(c, "/api/predict", r) for r in requests]
         figures["warm"] = [await _timed(c, "/api/predict", r) for r in requests]
         invalidate_predictions(container)
-        service._features.clear()
+        service.forget()
         figures["batch20_cold"] = await _timed(c, "/api/batch_predict", requests[:100:5])
         figures["batch20"] = await _timed(c, "/api/batch_predict", requests[:20])
         figures["batch50"] = await _timed(c, "/api/batch_predict", requests[:50])
@@ -137,7 +138,7 @@ class _Unlimited:
 
     backend = "none"
 
-    def hit(self, client: str) -> Any:
+    def hit(self, _client: str) -> Any:
         from statmusepicks.services.rate_limit import Decision
 
         return Decision(True, 0, 0, 0.0)
@@ -234,7 +235,7 @@ def _line(label: str, value: float, seed: float | None, target: float | None) ->
 
 def run(load: bool = True) -> dict[str, Any]:
     """Measure and print every figure; returns them for the pytest wrapper."""
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         container, key = _setup(Path(scratch))
         figures = asyncio.run(_in_process(container, key))
         print("\npredict over HTTP (ASGI, in-process cache, SQLite, the tests' real slice)")
@@ -261,6 +262,7 @@ def run(load: bool = True) -> dict[str, Any]:
             _line("p99", _p(latencies, 99), SEED_SINGLE_MS, None)
             print(f"  errors: {result['errors']}")
             figures["load"] = result
+        prediction_service(container).close()
         container.close()
     return figures
 

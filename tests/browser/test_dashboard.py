@@ -28,7 +28,7 @@ def test_first_visit_asks_for_age_then_shows_the_board(page: Page, screenshot: S
 
     expect(page.get_by_role("heading", name=re.compile("Props board"))).to_be_visible()
     expect(page.get_by_label("Date")).to_have_value("2025-11-14")
-    screenshot(page, "board")
+    screenshot(page, "board", full_page=False)
     page.goto("/status")
     expect(page.get_by_role("heading", name="Data status")).to_be_visible()
     expect(page.get_by_test_id("latest-game")).to_contain_text("14 Nov 2025")
@@ -149,7 +149,7 @@ def test_filtering_the_board_by_stat_book_and_edge(adult_page: Page, screenshot:
     assert {row.get_attribute("data-stat") for row in kept} == {"points"}
     books = page.locator("td[data-label='Best over'] .sub").all_inner_texts()
     assert set(books) == {"draftkings"}
-    screenshot(page, "board-filtered")
+    screenshot(page, "board-filtered", full_page=False)
 
     # Without trained models the market-aware price equals the market: no edge reaches 1 %.
     page.get_by_label("Min edge (%)").fill("1")

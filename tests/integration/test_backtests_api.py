@@ -23,6 +23,7 @@ from statmusepicks.services.backtests import (
     run_backtest,
 )
 from statmusepicks.services.container import Container
+from statmusepicks.services.keys import create_key
 
 START, END = dt.date(2025, 10, 21), dt.date(2025, 10, 24)
 
@@ -49,9 +50,13 @@ def stored(container: Container, tmp_path: Path) -> int:
 
 @pytest.fixture
 async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client sending a valid API key (stored summaries are not public)."""
+    key = create_key(container, "backtest tests").key
     app = create_app(container.settings, container=container)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"X-API-Key": key}
+    ) as http:
         yield http
 
 
@@ -93,6 +98,15 @@ async def test_stored_runs_are_listed_and_served_in_full(
     body = response.json()
     assert body["id"] == stored
     assert body["summary"]["probability"]["overall"]["market"]["n"] > 0
+
+
+async def test_stored_runs_need_an_api_key(container: Container) -> None:
+    app = create_app(container.settings, container=container)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as anonymous:
+        response = await anonymous.get("/api/backtests")
+    assert response.status_code == 401
+    assert response.json()["error"]
 
 
 async def test_an_unknown_run_is_a_json_404(client: httpx.AsyncClient) -> None:

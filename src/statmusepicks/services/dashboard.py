@@ -433,13 +433,15 @@ BOARD_SORT_KEYS: dict[str, tuple[Any, bool]] = {
 
 @dataclass(frozen=True)
 class BoardFilters:
-    """The board's query: a date (default: the latest with lines), stat, book, minimum edge."""
+    """The board's query: a date (default: the latest with lines), stat, book, minimum edge,
+    order, and whether the alternate rungs of the books' ladders are listed too."""
 
     date: dt.date | None = None
     stat: str | None = None
     book: str | None = None
     min_edge: float | None = None
     sort: str = "ev"
+    main_only: bool = True
 
     @classmethod
     def parse(
@@ -449,6 +451,7 @@ class BoardFilters:
         book: str | None,
         min_edge: str | None,
         sort: str | None,
+        lines: str | None = None,
     ) -> BoardFilters:
         """Filters from form fields; blanks mean "any", a bad value raises ValidationError."""
         try:
@@ -467,6 +470,7 @@ class BoardFilters:
             book=book or None,
             min_edge=edge,
             sort=sort if sort in BOARD_SORT_KEYS else "ev",
+            main_only=lines != "all",
         )
 
     def on(self, day: dt.date) -> BoardFilters:
@@ -492,7 +496,8 @@ def board_view(container: Container, filters: BoardFilters) -> dict[str, Any]:
         board_service.BoardQuery(filters.date, filters.stat, filters.book, filters.min_edge),
     )
     key, descending = BOARD_SORT_KEYS[filters.sort]
-    props = sorted(priced["props"], key=key, reverse=descending)
+    listed = [p for p in priced["props"] if p.get("main_line", True) or not filters.main_only]
+    props = sorted(listed, key=key, reverse=descending)
     fallback = sum(p.get("model_scope") == FALLBACK_SCOPE for p in props)
     return {**priced, "props": props, "fallback": fallback}
 

@@ -372,16 +372,23 @@ class PredictionRecorder:
         self.flush_seconds = flush_seconds
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
         self._thread.start()
-        atexit.register(self.flush)
+        atexit.register(self.close)
 
     def record(self, row: dict[str, Any]) -> None:
         self._queue.put(row)
 
+    def close(self) -> None:
+        """Stop the writer thread and write what is left."""
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join(timeout=5)
+            self.flush()
+
     def _run(self) -> None:
-        while True:
-            time.sleep(self.flush_seconds)
+        while not self._stop.wait(self.flush_seconds):
             try:
                 self.flush()
             except Exception as exc:  # the log must never take the service down
@@ -414,6 +421,9 @@ class PredictionService:
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=NAME_CACHE_SECONDS)
     )
     _features: TTLCache[tuple[Any, ...], pd.DataFrame] = field(
+        default_factory=lambda: TTLCache(maxsize=FEATURE_CACHE_SIZE, ttl=FEATURE_CACHE_SECONDS)
+    )
+    _distributions: TTLCache[tuple[Any, ...], PropDistribution] = field(
         default_factory=lambda: TTLCache(maxsize=FEATURE_CACHE_SIZE, ttl=FEATURE_CACHE_SECONDS)
     )
     _stamp: tuple[float, dt.date | None] = (0.0, None)
@@ -451,6 +461,16 @@ class PredictionService:
                 if self._recorder is None:
                     self._recorder = PredictionRecorder(self.container)
         return self._recorder
+
+    def forget(self) -> None:
+        """Drop the in-process feature rows and distributions (new data; benchmarks)."""
+        self._features.clear()
+        self._distributions.clear()
+
+    def close(self) -> None:
+        """Write the queued prediction log and stop its thread (before closing the engine)."""
+        if self._recorder is not None:
+            self._recorder.close()
 
     def data_as_of(self, session: Session) -> dt.date:
         """Date of the newest stored box score (re-read every STAMP_SECONDS)."""
@@ -548,9 +568,12 @@ class PredictionService:
         unscheduled = request.opponent.upper() if request.opponent else None
         return Target(start, team, unscheduled, None, False)
 
+    def _feature_key(self, player: repo.PlayerRef, target: Target) -> tuple[Any, ...]:
+        return (player.player_id, target.game_date, target.opponent, target.is_home, self._stamp[1])
+
     def features(self, session: Session, player: repo.PlayerRef, target: Target) -> pd.DataFrame:
         """The player's feature row for the target game (cached per player, date, opponent)."""
-        key = (player.player_id, target.game_date, target.opponent, target.is_home, self._stamp[1])
+        key = self._feature_key(player, target)
         cached = self._features.get(key)
         if cached is not None:
             return cached
@@ -600,9 +623,14 @@ class PredictionService:
         as_of: dt.date,
     ) -> dict[str, Any]:
         target = self.target_game(session, player, request, as_of)
-        frame = self.features(session, player, target)
+        # One distribution per player, game and stat serves every line and price asked for it.
+        dist_key = (*self._feature_key(player, target), spec.key, self.model_stamp())
+        dist = self._distributions.get(dist_key)
         try:
-            dist = self.distribution(frame, spec, player.player_id)
+            if dist is None:
+                frame = self.features(session, player, target)
+                dist = self.distribution(frame, spec, player.player_id)
+                self._distributions[dist_key] = dist
         except ModelNotAvailableError as exc:
             raise NotFoundError(
                 f"{player.name} has no games to price {spec.key} from.",
@@ -622,7 +650,7 @@ class PredictionService:
         )
         explanation, factors = explain(dist, spec, request.line, priced["over_probability"])
         return {
-            "player": str(frame["player_name"].iloc[0] or player.name),
+            "player": player.name,
             "player_id": player.player_id,
             "team": target.team or None,
             "stat": spec.key,

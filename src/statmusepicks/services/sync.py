@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 
 from statmusepicks.core.errors import StatMusePicksError, UpstreamError
 from statmusepicks.core.logging import get_logger
-from statmusepicks.data.cache import Cache
 from statmusepicks.data.clients.nba_stats import NBAStatsClient
 from statmusepicks.data.clients.odds_api import OddsAPIClient
 from statmusepicks.data.ingest.daily import NBASyncReport, latest_game_date, sync_nba, today_eastern
@@ -32,6 +31,9 @@ from statmusepicks.data.ingest.injuries import (
 from statmusepicks.data.ingest.lines_file import LinesImportReport, import_lines_file
 from statmusepicks.data.ingest.odds import OddsSyncReport, sync_odds
 from statmusepicks.services.container import Container
+from statmusepicks.services.context import invalidate_player
+from statmusepicks.services.features import build_feature_store
+from statmusepicks.services.predictions import invalidate_predictions
 
 log = get_logger(__name__)
 
@@ -169,19 +171,44 @@ def _run_hook(
         alerter.alert("sync.hook_failed", f"Post-sync step {name} failed: {exc!r}")
 
 
-def invalidate_cache(cache: Cache) -> PlayersHook:
-    """A hook that drops cached answers once new games arrive.
+def invalidate_cache(container: Container) -> PlayersHook:
+    """A hook that drops the cached answers new games make stale.
 
-    New games move opponent and league context as well as the players' own, so every cached
-    context and prediction may be stale; the whole namespace goes (the 06:00 sync runs when
-    traffic is lowest).
+    The touched players' contexts go one by one; opponent ratings and predictions read the
+    league's latest games too, so those prefixes go whole (the 06:00 sync runs when traffic is
+    lowest).
     """
 
     def invalidate_cached_answers(player_ids: list[int]) -> None:
-        dropped = cache.delete_prefix("")
-        log.info("sync.cache_invalidated", players=len(player_ids), keys=dropped)
+        contexts = sum(invalidate_player(container.cache, player_id) for player_id in player_ids)
+        opponents = container.cache.delete_prefix("opponent:")
+        predictions = invalidate_predictions(container)
+        log.info(
+            "sync.cache_invalidated",
+            players=len(player_ids),
+            contexts=contexts,
+            opponents=opponents,
+            predictions=predictions,
+        )
 
     return invalidate_cached_answers
+
+
+def refresh_features(container: Container) -> PlayersHook:
+    """A hook that rebuilds the feature store from the database once new games are stored."""
+
+    def refresh_feature_store(player_ids: list[int]) -> None:
+        info = build_feature_store(container)
+        log.info(
+            "sync.features_refreshed",
+            players=len(player_ids),
+            version=info.version,
+            rows=info.rows,
+            max_date=str(info.max_date),
+            reused=info.reused,
+        )
+
+    return refresh_feature_store
 
 
 def raise_if_failed(outcome: SyncOutcome) -> None:
@@ -204,7 +231,7 @@ def ingest_nba(
     finally:
         client.close()
     if report.players_touched:
-        invalidate_cache(container.cache)(report.players_touched)
+        invalidate_cache(container)(report.players_touched)
     return report
 
 
@@ -250,7 +277,7 @@ def daily_sync(
             nba_client=nba_client,
             odds_client=odds_client,
             alerter=Alerter(settings.alert_webhook_url, transport=transport),
-            on_players_touched=[invalidate_cache(container.cache), *hooks],
+            on_players_touched=[invalidate_cache(container), refresh_features(container), *hooks],
             today=today,
         )
     finally:

@@ -94,7 +94,8 @@ def day(value: Any) -> str:
 def sign_class(value: Any) -> str:
     """CSS class for a signed figure: 'pos', 'neg' or '' (so colour never carries meaning alone)."""
     number = _number(value)
-    if number is None or number == 0:
+    # A share that prints as 0.0% gets no colour: the sign must agree with what is printed.
+    if number is None or abs(number) < 0.0005:
         return ""
     return "pos" if number > 0 else "neg"
 

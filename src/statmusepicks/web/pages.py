@@ -27,6 +27,7 @@ from statmusepicks.services.backtests import get_backtest, list_backtests
 from statmusepicks.services.container import Container
 from statmusepicks.services.grading import track_record
 from statmusepicks.services.keys import check_key
+from statmusepicks.services.models import loaded_models
 from statmusepicks.services.status import health_report
 from statmusepicks.web import access
 from statmusepicks.web.rendering import STATIC_DIR, Section, render, section
@@ -154,13 +155,14 @@ def board_page(
     book: str | None = Query(None),
     min_edge: str | None = Query(None),
     sort: str = Query("ev"),
+    lines: str = Query("main"),
     container: Container = Depends(get_container),
 ) -> Response:
     """The props board: the day's stored lines priced by the model."""
     if (redirect := _guard(request, container)) is not None:
         return redirect
     try:
-        filters = dashboard.BoardFilters.parse(date, stat, book, min_edge, sort)
+        filters = dashboard.BoardFilters.parse(date, stat, book, min_edge, sort, lines)
     except ValidationError as exc:
         return _error_page(request, exc)
     dates = dashboard.line_dates(container)
@@ -251,6 +253,7 @@ def status_page(request: Request, container: Container = Depends(get_container))
     context = {
         "status": section(dashboard.data_status, container),
         "health": section(health_report, container),
+        "serving": section(loaded_models, container),
     }
     return render(request, "status.html", context)
 

@@ -123,6 +123,14 @@ async def test_the_board_defaults_to_the_latest_date_with_lines(client: httpx.As
     assert '<option value="draftkings"' in response.text
 
 
+async def test_the_board_lists_main_lines_unless_asked_for_every_rung(
+    client: httpx.AsyncClient,
+) -> None:
+    main = (await client.get("/")).text.count("<tr data-stat")
+    every = (await client.get("/", params={"lines": "all"})).text.count("<tr data-stat")
+    assert 0 < main < every
+
+
 async def test_a_board_date_without_lines_says_so(client: httpx.AsyncClient) -> None:
     response = await client.get("/", params={"date": "2025-07-04"})
     assert response.status_code == 200

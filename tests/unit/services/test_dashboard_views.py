@@ -55,6 +55,8 @@ def test_board_filters_read_the_form_and_refuse_nonsense() -> None:
     assert filters == BoardFilters(dt.date(2025, 11, 14), "points", None, 0.025, "edge")
     assert filters.min_edge_pct == 2.5
     assert BoardFilters.parse(None, None, None, None, "bogus").sort == "ev"
+    assert filters.main_only
+    assert not BoardFilters.parse(None, None, None, None, None, "all").main_only
     with pytest.raises(ValidationError):
         BoardFilters.parse("14/11/2025", None, None, None, None)
     with pytest.raises(ValidationError):

@@ -13,12 +13,16 @@ from sqlalchemy import Engine
 
 from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.settings import Settings
+from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.clients.nba_stats import NBAStatsClient
 from statmusepicks.data.clients.upstream import RetryPolicy
+from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.data.ingest.daily import sync_nba
+from statmusepicks.services.container import Container
 from statmusepicks.services.sync import (
     Alerter,
     SyncOutcome,
+    invalidate_cache,
     raise_if_failed,
     run_daily_sync,
     stale_message,
@@ -185,3 +189,21 @@ def test_a_failing_hand_off_step_alerts_but_keeps_the_stored_games(
 
 def test_an_outcome_without_errors_is_ok() -> None:
     raise_if_failed(SyncOutcome())
+
+
+def test_cache_invalidation_drops_the_touched_players_contexts_and_the_league_wide_answers(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    cache = MemoryCache("test-sync")
+    container = Container(
+        settings=Settings(environment="test", var_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        engine=sqlite_engine,
+        sessions=make_session_factory(sqlite_engine),
+        cache=cache,
+    )
+    for key in ("context:1:points:x", "context:2:points:x", "opponent:BOS:x", "predict:x", "other"):
+        cache.set(key, 1, ttl=60)
+    invalidate_cache(container)([1])
+    remaining = [key for key in ("context:1:points:x", "context:2:points:x", "opponent:BOS:x",
+                                 "predict:x", "other") if cache.get(key) is not None]  # fmt: skip
+    assert remaining == ["context:2:points:x", "other"]

@@ -40,3 +40,4 @@ def test_dates_and_signs() -> None:
     assert fmt.sign_class(0.01) == "pos"
     assert fmt.sign_class(-0.01) == "neg"
     assert fmt.sign_class(None) == ""
+    assert fmt.sign_class(-0.0001) == ""
