@@ -49,7 +49,7 @@ from statmusepicks.evaluation.odds import (
     is_valid_american,
     kelly_stake,
 )
-from statmusepicks.features.frame import build_player_features
+from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.features.inputs import TeamGames, prepare_team_logs, season_of
 from statmusepicks.features.timeline import day_numbers
 from statmusepicks.models.distributions import PropDistribution
@@ -524,6 +524,13 @@ class PredictionService:
         if not items:
             return []
         self.get_predictor()
+        parsed = []
+        for item in items:
+            try:
+                parsed.append(PredictionRequest.from_mapping(item))
+            except StatMusePicksError:
+                continue
+        self.prefetch(parsed)
 
         def one(item: Any) -> dict[str, Any]:
             echo = dict(item) if isinstance(item, Mapping) else {"item": item}
@@ -575,33 +582,101 @@ class PredictionService:
         """The player's feature row for the target game (cached per player, date, opponent)."""
         key = self._feature_key(player, target)
         cached = self._features.get(key)
-        if cached is not None:
-            return cached
-        season = season_of(day_numbers(pd.Series([target.game_date])))[0]
-        since = dt.date(int(season[:4]) - 1, 9, 1)
-        history = repo.player_game_logs(
-            session, [player.player_id], since=since, before=target.game_date
-        )
-        if len(history) < MIN_HISTORY_GAMES:
-            recent = repo.recent_player_game_logs(
-                session, player.player_id, before=target.game_date, limit=MIN_HISTORY_GAMES
+        if cached is None:
+            cached = self.feature_rows(session, [(player, target)])
+            self._features[key] = cached
+        return cached
+
+    def feature_rows(
+        self, session: Session, pairs: Sequence[tuple[repo.PlayerRef, Target]]
+    ) -> pd.DataFrame:
+        """Feature rows of many (player, game) pairs in one vectorised frame, in order.
+
+        One code path for one player and for a batch: this and last season's games of each
+        player (at least MIN_HISTORY_GAMES), his team's games of the season for teammates-out,
+        and the injury report of scheduled games. Only games before each target count.
+        """
+        seasons = [str(season_of(day_numbers(pd.Series([t.game_date])))[0]) for _, t in pairs]
+        since = min(dt.date(int(season[:4]) - 1, 9, 1) for season in seasons)
+        before = max(target.game_date for _, target in pairs)
+        ids = sorted({player.player_id for player, _ in pairs})
+        history = repo.player_game_logs(session, ids, since=since, before=before)
+        counts = history["player_id"].value_counts()
+        thin = [pid for pid in ids if counts.get(pid, 0) < MIN_HISTORY_GAMES]
+        recent = [
+            repo.recent_player_game_logs(session, pid, before=before, limit=MIN_HISTORY_GAMES)
+            for pid in thin
+        ]
+        history = pd.concat([*recent, history]).drop_duplicates(["player_id", "game_id"])
+        rows, rosters, absences = [], {}, []
+        for (player, target), season in zip(pairs, seasons, strict=True):
+            own = history[
+                (history["player_id"] == player.player_id)
+                & (history["game_date"] < target.game_date)
+            ]
+            team = str(own["team"].iloc[-1]) if len(own) else target.team
+            rows.append(
+                {
+                    "player_id": player.player_id,
+                    "game_date": target.game_date,
+                    "season": season,
+                    "team": team,
+                    "opp": target.opponent or "",
+                    "is_home": bool(target.is_home),
+                }
             )
-            history = pd.concat([recent, history]).drop_duplicates(["player_id", "game_id"])
-        team = str(history["team"].iloc[-1]) if len(history) else target.team
-        teammates = repo.team_player_logs(session, team, season, before=target.game_date)
-        logs = pd.concat([history, teammates]).drop_duplicates(["player_id", "game_id"])
-        absences = repo.reported_out(session, team, target.game_date) if target.scheduled else None
-        row = {
-            "player_id": player.player_id,
-            "game_date": target.game_date,
-            "season": season,
-            "team": team,
-            "opp": target.opponent or "",
-            "is_home": bool(target.is_home),
-        }
-        frame = build_player_features(logs, self.team_games(session), row, absences=absences)
-        self._features[key] = frame
-        return frame
+            if (team, season) not in rosters:
+                rosters[(team, season)] = repo.team_player_logs(
+                    session, team, season, before=before
+                )
+            if target.scheduled:
+                absences.append(repo.reported_out(session, team, target.game_date))
+        logs = pd.concat([history, *rosters.values()]).drop_duplicates(["player_id", "game_id"])
+        out = pd.concat(absences).drop_duplicates() if absences else None
+        return build_feature_frame(logs, self.team_games(session), pd.DataFrame(rows), absences=out)
+
+    def prefetch(self, requests: Sequence[PredictionRequest]) -> None:
+        """Compute a batch's missing feature rows and distributions in vectorised calls.
+
+        Best effort: whatever this cannot do (a bad item, a failing model) is left to the
+        per-item path, which reports it on that item alone.
+        """
+        wanted: dict[tuple[Any, ...], tuple[repo.PlayerRef, Target]] = {}
+        stats: dict[str, list[tuple[Any, ...]]] = {}
+        with self.container.sessions() as session:
+            as_of = self.data_as_of(session)
+            for request in requests:
+                try:
+                    spec = validate_request(request)
+                    player = self.resolve(session, request.player)
+                except StatMusePicksError:
+                    continue
+                target = self.target_game(session, player, request, as_of)
+                key = self._feature_key(player, target)
+                wanted[key] = (player, target)
+                stats.setdefault(spec.key, []).append(key)
+            missing = [key for key in wanted if key not in self._features]
+            if len(missing) > 1:
+                frame = self.feature_rows(session, [wanted[key] for key in missing])
+                for i, key in enumerate(missing):
+                    self._features[key] = frame.iloc[[i]].reset_index(drop=True)
+        stamp = self.model_stamp()
+        for stat, keys in stats.items():
+            todo = [
+                k
+                for k in dict.fromkeys(keys)
+                if (*k, stat, stamp) not in self._distributions and k in self._features
+            ]
+            if len(todo) < 2:
+                continue
+            rows = pd.concat([self._features[k] for k in todo], ignore_index=True)
+            try:
+                found = self.get_predictor().predict(rows, stat)
+            except Exception as exc:
+                log.info("batch pricing fell back to items", stat=stat, error=repr(exc))
+                continue
+            for key, dist in zip(todo, found, strict=True):
+                self._distributions[(*key, stat, stamp)] = dist
 
     def distribution(self, frame: pd.DataFrame, spec: StatSpec, player_id: int) -> PropDistribution:
         """Player model, else global, else season average (a broken model falls through too)."""

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from statmusepicks.data.db.models import Prediction
 from statmusepicks.evaluation.odds import devig
 from statmusepicks.services.container import Container
-from statmusepicks.services.predictions import prediction_service
+from statmusepicks.services.predictions import invalidate_predictions, prediction_service
 from tests import factories
 
 JOKIC = 203999
@@ -226,3 +226,22 @@ async def test_a_batch_accepts_the_wrapped_form_and_caps_at_fifty(
     assert "at most 50" in too_many.json()["error"]
     wrong = await client.post("/api/batch_predict", json={"player": "x"})
     assert wrong.status_code == 422
+
+
+async def test_a_batch_prices_exactly_as_single_predictions_do(
+    client: httpx.AsyncClient, api_container: Container
+) -> None:
+    items = [
+        {"player": name, "stat": stat, "line": line}
+        for name in ("Nikola Jokic", "Jamal Murray", "Stephen Curry", "Jayson Tatum")
+        for stat, line in (("points", 20.5), ("pra", 30.5), ("steals", 0.5))
+    ]
+    batch = (await client.post("/api/batch_predict", json=items)).json()["predictions"]
+    service = prediction_service(api_container)
+    service.forget()
+    invalidate_predictions(api_container)
+    singles = [(await client.post("/api/predict", json=item)).json() for item in items]
+    for one, many in zip(singles, batch, strict=True):
+        assert "error" not in many
+        for field in ("predicted_value", "over_probability", "model_scope", "model_version"):
+            assert many[field] == one[field], (one["player"], one["stat"], field)

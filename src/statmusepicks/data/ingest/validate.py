@@ -158,9 +158,13 @@ def _coerce(values: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
 
 
 def _add(problems: pd.Series, mask: pd.Series, reason: str) -> pd.Series:
+    # Only the failing rows are touched: most rules fail no row, so this is nearly free.
     mask = mask.reindex(problems.index, fill_value=False).astype(bool)
-    joined = problems.where(problems.eq(""), problems + "; ") + reason
-    return problems.where(~mask, joined)
+    if not mask.any():
+        return problems
+    hit = problems[mask]
+    problems.loc[mask] = np.where(hit.eq(""), reason, hit + "; " + reason)
+    return problems
 
 
 def _quarantine_frame(raw: pd.DataFrame, reasons: pd.Series, key: Sequence[str]) -> pd.DataFrame:
