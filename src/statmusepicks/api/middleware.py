@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from statmusepicks.api.errors import error_body
@@ -64,6 +65,11 @@ def is_public(path: str, settings: Settings) -> bool:
     return settings.public_context and path in CONTEXT_PATHS
 
 
+def _routed(scope: Scope) -> bool:
+    """Whether some route serves this path (any method)."""
+    return any(route.matches(scope)[0] != Match.NONE for route in scope["app"].router.routes)
+
+
 class ProtectionMiddleware:
     """401 without a key, 403 for a revoked one, 429 with Retry-After over the rate limit."""
 
@@ -77,8 +83,8 @@ class ProtectionMiddleware:
         container: Container = scope["app"].state.container
         settings = container.settings
         path = scope["path"]
-        if is_public(path, settings):
-            await self.app(scope, receive, send)
+        if is_public(path, settings) or not _routed(scope):
+            await self.app(scope, receive, send)  # unknown paths get the router's JSON 404
             return
         client = f"ip:{(scope.get('client') or ('local', 0))[0]}"
         if settings.require_api_keys:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,11 +26,13 @@ from statmusepicks.evaluation.odds import american_to_decimal, devig
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.features.inputs import season_of
 from statmusepicks.features.timeline import day_numbers
+from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.services.container import Container
 from statmusepicks.services.predictions import (
     DISCLAIMER,
     Market,
     PredictionRequest,
+    PredictionService,
     prediction_service,
     price_prop,
 )
@@ -112,6 +115,48 @@ def _feature_rows(
     return build_feature_frame(logs, service.team_games(session), targets)
 
 
+def _day_frame(container: Container, session: Session, day: dt.date) -> pd.DataFrame:
+    """Feature rows of every player with lines on the day, kept while the data is unchanged
+    (every filter of the board reads the same rows)."""
+    frames: TTLCache[tuple[Any, ...], pd.DataFrame] = container.extras.setdefault(
+        "board_frames", TTLCache(maxsize=32, ttl=container.settings.cache_ttl_predictions)
+    )
+    key = (day, prediction_service(container).data_as_of(session))
+    frame = frames.get(key)
+    if frame is None:
+        frame = _feature_rows(container, session, day, stored_lines(session, BoardQuery(day)))
+        frames[key] = frame
+    return frame
+
+
+def _distributions(
+    service: PredictionService, frame: pd.DataFrame, lines: pd.DataFrame
+) -> dict[tuple[int, str], PropDistribution]:
+    """Each (player, stat) priced once, one vectorised model call per stat (rows one by one
+    when a row breaks the call, so one player without history loses only his own lines)."""
+    found: dict[tuple[int, str], PropDistribution] = {}
+    for market, group in lines.groupby("market"):
+        ids = sorted(set(group["player_id"].astype(int)) & set(frame["player_id"].astype(int)))
+        rows = frame[frame["player_id"].isin(ids)].reset_index(drop=True)
+        try:
+            priced = service.get_predictor().predict(rows, str(market))
+        except Exception:
+            priced = []
+            for i in range(len(rows)):
+                try:
+                    priced.append(
+                        service.distribution(
+                            rows.iloc[[i]], STATS[str(market)], int(rows["player_id"].iloc[i])
+                        )
+                    )
+                except Exception:
+                    priced.append(None)  # type: ignore[arg-type]
+        for pid, dist in zip(rows["player_id"].astype(int), priced, strict=True):
+            if dist is not None:
+                found[(int(pid), str(market))] = dist
+    return found
+
+
 def board(container: Container, query: BoardQuery) -> dict[str, Any]:
     """Every stored line of the date priced, best prices across books, ranked by EV (cached)."""
     query = query.normalized()
@@ -124,23 +169,20 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
         if cached is not None:
             return dict(cached)
         lines = stored_lines(session, query)
-        frame = _feature_rows(container, session, query.date, lines) if len(lines) else None
+        frame = _day_frame(container, session, query.date) if len(lines) else None
     props: list[dict[str, Any]] = []
     skipped = 0
     settings = container.settings
     if frame is not None and len(frame):
         index = {int(pid): i for i, pid in enumerate(frame["player_id"])}
+        dists = _distributions(service, frame, lines)
         for (pid, market), group in lines.groupby(["player_id", "market"]):
             row = index.get(int(pid))
-            if row is None:
+            dist = dists.get((int(pid), str(market)))
+            if row is None or dist is None:
                 skipped += group["line"].nunique()
                 continue
             spec = STATS[str(market)]
-            try:
-                dist = service.distribution(frame.iloc[[row]], spec, int(pid))
-            except Exception:
-                skipped += group["line"].nunique()
-                continue
             for line, rungs in group.groupby("line"):
                 over_best = rungs.iloc[int(american_to_decimal(rungs["over_price"]).argmax())]
                 under_best = rungs.iloc[int(american_to_decimal(rungs["under_price"]).argmax())]

@@ -54,6 +54,7 @@ from statmusepicks.features.inputs import TeamGames, prepare_team_logs, season_o
 from statmusepicks.features.timeline import day_numbers
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.models.predictor import Predictor, load_predictor
+from statmusepicks.models.registry import CHAMPION, ModelRegistry
 from statmusepicks.services.container import Container
 
 log = get_logger(__name__)
@@ -69,6 +70,8 @@ STAMP_SECONDS = 10.0
 FEATURE_CACHE_SIZE = 4096
 FEATURE_CACHE_SECONDS = 3600.0
 NAME_CACHE_SECONDS = 3600.0
+# How often each process looks at the champion aliases on disk (a few small JSON reads).
+PROMOTION_CHECK_SECONDS = 30.0
 TOP_FACTORS = 3
 DISCLAIMER = (
     "For information and entertainment only; not financial or betting advice. Predictions are "
@@ -429,6 +432,8 @@ class PredictionService:
     _stamp: tuple[float, dt.date | None] = (0.0, None)
     _teams: tuple[Any, TeamGames] | None = None
     _recorder: PredictionRecorder | None = None
+    _champions: tuple[float, tuple[tuple[str, str], ...] | None] = (0.0, None)
+    _reloading: threading.Event = field(default_factory=threading.Event)
 
     # -- state -------------------------------------------------------------------------------
     def get_predictor(self) -> Predictor:
@@ -437,11 +442,40 @@ class PredictionService:
             with self._lock:
                 if self.predictor is None:
                     try:
+                        self._champions = (time.monotonic(), self._champion_stamp())
                         self.predictor = load_predictor(self.container.settings)
                     except Exception as exc:
                         log.error("predictor failed to load; season averages only", error=repr(exc))
                         self.predictor = Predictor()
         return self.predictor
+
+    def _champion_stamp(self) -> tuple[tuple[str, str], ...]:
+        registry = ModelRegistry(self.container.settings)
+        return tuple((name, registry.aliases(name).get(CHAMPION, "")) for name in registry.names())
+
+    def check_promotions(self) -> bool:
+        """Reload in the background when the champions on disk changed (a promotion or a new
+        training run, in any process); answers keep coming from the old models meanwhile."""
+        checked, seen = self._champions
+        now = time.monotonic()
+        if now - checked < PROMOTION_CHECK_SECONDS:
+            return False
+        current = self._champion_stamp()
+        self._champions = (now, current)
+        if seen is None or seen == current or self._reloading.is_set():
+            return False
+        self._reloading.set()
+        threading.Thread(target=self._reload_champions, name="model-reload", daemon=True).start()
+        return True
+
+    def _reload_champions(self) -> None:
+        try:
+            self.reload(load_predictor(self.container.settings))
+            log.info("champions changed: models reloaded", versions=self.get_predictor().versions)
+        except Exception as exc:
+            log.error("model reload failed; serving the previous models", error=repr(exc))
+        finally:
+            self._reloading.clear()
 
     def reload(self, predictor: Predictor | None = None) -> Predictor:
         """Swap in a new predictor (after a promotion) and drop every cached answer."""
@@ -503,6 +537,7 @@ class PredictionService:
     ) -> dict[str, Any]:
         """Price one prop (cached), and log it."""
         spec = validate_request(request)
+        self.check_promotions()
         with self.container.sessions() as session:
             player = self.resolve(session, request.player)
             as_of = self.data_as_of(session)
