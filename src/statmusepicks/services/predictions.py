@@ -429,6 +429,9 @@ class PredictionService:
     _distributions: TTLCache[tuple[Any, ...], PropDistribution] = field(
         default_factory=lambda: TTLCache(maxsize=FEATURE_CACHE_SIZE, ttl=FEATURE_CACHE_SECONDS)
     )
+    _rosters: TTLCache[tuple[Any, ...], pd.DataFrame] = field(
+        default_factory=lambda: TTLCache(maxsize=256, ttl=FEATURE_CACHE_SECONDS)
+    )
     _stamp: tuple[float, dt.date | None] = (0.0, None)
     _teams: tuple[Any, TeamGames] | None = None
     _recorder: PredictionRecorder | None = None
@@ -500,6 +503,7 @@ class PredictionService:
         """Drop the in-process feature rows and distributions (new data; benchmarks)."""
         self._features.clear()
         self._distributions.clear()
+        self._rosters.clear()
 
     def close(self) -> None:
         """Write the queued prediction log and stop its thread (before closing the engine)."""
@@ -670,6 +674,15 @@ class PredictionService:
         out = pd.concat(absences).drop_duplicates() if absences else None
         return build_feature_frame(logs, self.team_games(session), pd.DataFrame(rows), absences=out)
 
+    def _roster(self, session: Session, team: str, season: str, before: dt.date) -> pd.DataFrame:
+        """A team's box scores of a season before a date (shared by all its players)."""
+        key = (team, season, before, self._stamp[1])
+        found = self._rosters.get(key)
+        if found is None:
+            found = repo.team_player_logs(session, team, season, before=before)
+            self._rosters[key] = found
+        return found
+
     def prefetch(self, requests: Sequence[PredictionRequest]) -> None:
         """Compute a batch's missing feature rows and distributions in vectorised calls.
 
@@ -817,8 +830,13 @@ def _jsonable(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def invalidate_predictions(container: Container) -> int:
-    """Drop every cached answer (call on promotion and when new data arrives)."""
-    return container.cache.delete_prefix("predict:")
+    """Drop every cached answer and board (call on promotion and when new data arrives), and
+    this process's feature rows and distributions."""
+    service = container.extras.get("prediction_service")
+    if isinstance(service, PredictionService):
+        service.forget()
+    container.extras.pop("board_frames", None)
+    return container.cache.delete_prefix("predict:") + container.cache.delete_prefix("board:")
 
 
 def prediction_service(container: Container) -> PredictionService:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 import httpx
 import numpy as np
 import pytest
@@ -9,9 +12,13 @@ from sqlalchemy import func, select
 
 from statmusepicks.data.db.models import Prediction
 from statmusepicks.evaluation.odds import devig
+from statmusepicks.models.bundle import StatModel
+from statmusepicks.models.predictor import Predictor
+from statmusepicks.services import predictions
 from statmusepicks.services.container import Container
 from statmusepicks.services.predictions import invalidate_predictions, prediction_service
 from tests import factories
+from tests.integration.api.conftest import register_on_disk
 
 JOKIC = 203999
 CONTRACT = {
@@ -245,3 +252,26 @@ async def test_a_batch_prices_exactly_as_single_predictions_do(
         assert "error" not in many
         for field in ("predicted_value", "over_probability", "model_scope", "model_version"):
             assert many[field] == one[field], (one["player"], one["stat"], field)
+
+
+async def test_a_promotion_on_disk_reloads_the_models_and_drops_cached_answers(
+    client: httpx.AsyncClient,
+    api_container: Container,
+    served_models: list[StatModel],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request = {"player": "Nikola Jokic", "stat": "rebounds", "line": 11.5}
+    before = (await client.post("/api/predict", json=request)).json()
+    assert before["model_version"] == "smp-rebounds-global:1"
+    promoted = [replace(m, version="2") if m.stat == "rebounds" else m for m in served_models]
+    register_on_disk(api_container, [m for m in promoted if m.stat == "rebounds"])
+    monkeypatch.setattr(predictions, "PROMOTION_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(predictions, "load_predictor", lambda _s: Predictor.from_models(promoted))
+    service = prediction_service(api_container)
+    await client.post("/api/predict", json=request)  # notices the new champion, reloads
+    for _ in range(100):
+        if not service._reloading.is_set():
+            break
+        await asyncio.sleep(0.02)
+    after = (await client.post("/api/predict", json=request)).json()
+    assert after["model_version"] == "smp-rebounds-global:2"
