@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 from statmusepicks.core.errors import ValidationError
 
+# Counting columns of an NBA.com box score, in the order the bundled files and tables use.
+BOX_SCORE_COLUMNS = (
+    "pts", "reb", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf",
+    "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class StatSpec:

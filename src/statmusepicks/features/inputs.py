@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from statmusepicks.core.errors import ValidationError
-from statmusepicks.core.stats import STATS
+from statmusepicks.core.stats import BOX_SCORE_COLUMNS, STATS
 from statmusepicks.features.arenas import team_codes
 from statmusepicks.features.timeline import Timeline, day_numbers
 
@@ -38,32 +38,7 @@ KEY_COLUMNS: tuple[str, ...] = (
     "opp",
     "is_home",
 )
-PLAYER_LOG_COLUMNS: tuple[str, ...] = (
-    "player_id",
-    "player_name",
-    "game_id",
-    "game_date",
-    "season",
-    "team",
-    "opp",
-    "is_home",
-    "min",
-    "pts",
-    "reb",
-    "oreb",
-    "dreb",
-    "ast",
-    "stl",
-    "blk",
-    "tov",
-    "pf",
-    "fgm",
-    "fga",
-    "fg3m",
-    "fg3a",
-    "ftm",
-    "fta",
-)
+PLAYER_LOG_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, "min", *BOX_SCORE_COLUMNS)
 TEAM_LOG_COLUMNS: tuple[str, ...] = (
     "game_id",
     "game_date",

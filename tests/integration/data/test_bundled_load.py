@@ -1,4 +1,4 @@
-"""Loading the bundled format: bad rows are quarantined with reasons, the rest load, twice is a no-op."""
+"""Bundled loads: bad rows are quarantined with reasons, the rest load, twice is a no-op."""
 
 from __future__ import annotations
 

@@ -63,25 +63,6 @@ class Game(Base):
     away_pts: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-BOX_COLUMNS = (
-    "pts",
-    "reb",
-    "oreb",
-    "dreb",
-    "ast",
-    "stl",
-    "blk",
-    "tov",
-    "pf",
-    "fgm",
-    "fga",
-    "fg3m",
-    "fg3a",
-    "ftm",
-    "fta",
-)
-
-
 class PlayerGameStats(Base):
     __tablename__ = "player_game_stats"
 

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from statmusepicks.core.stats import BOX_SCORE_COLUMNS
 from statmusepicks.data.ingest.validate import Column, RowCheck, TableSchema
 
-COUNTS = (
-    "pts",
-    "reb",
-    "oreb",
-    "dreb",
-    "ast",
-    "stl",
-    "blk",
-    "tov",
-    "pf",
-    "fgm",
-    "fga",
-    "fg3m",
-    "fg3a",
-    "ftm",
-    "fta",
-)
+COUNTS = BOX_SCORE_COLUMNS
 TEAM_CODES = [
     "ATL",
     "BKN",

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from statmusepicks.core.errors import AmbiguousError, NotFoundError, ValidationError
-from statmusepicks.core.stats import normalize_name
+from statmusepicks.core.stats import BOX_SCORE_COLUMNS, normalize_name
 from statmusepicks.data.db.models import (
     Game,
     Injury,
@@ -27,34 +27,9 @@ OUT_STATUSES = ("out", "inactive", "suspended")
 # Reports are published daily; an older one no longer says who plays tonight.
 REPORT_MAX_AGE = dt.timedelta(days=2)
 PLAYER_LOG_FIELDS = (
-    "player_id",
-    "player_name",
-    "game_id",
-    "game_date",
-    "season",
-    "season_type",
-    "team_id",
-    "team",
-    "opp",
-    "is_home",
-    "min",
-    "pts",
-    "reb",
-    "oreb",
-    "dreb",
-    "ast",
-    "stl",
-    "blk",
-    "tov",
-    "pf",
-    "fgm",
-    "fga",
-    "fg3m",
-    "fg3a",
-    "ftm",
-    "fta",
-    "plus_minus",
-)
+    "player_id", "player_name", "game_id", "game_date", "season", "season_type",
+    "team_id", "team", "opp", "is_home", "min", *BOX_SCORE_COLUMNS, "plus_minus",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
