@@ -12,6 +12,9 @@ from statmusepicks.services.training import has_champions
 from statmusepicks.services.training import train as train_models
 
 
+FULL_TRIALS = 50
+
+
 def _csv(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
@@ -23,8 +26,11 @@ def train(
     players: str | None = typer.Option(
         None, "--players", help="Comma-separated NBA player ids for per-player models."
     ),
-    trials: int = typer.Option(
-        0, "--trials", min=0, help="Optuna trials per stat before training (50 is a full study)."
+    trials: int | None = typer.Option(
+        None,
+        "--trials",
+        min=0,
+        help=f"Optuna trials per stat before training (default {FULL_TRIALS}; 0 with --quick).",
     ),
     quick: bool = typer.Option(
         False, "--quick", help="Global models only, small ensembles: a few minutes on 2 cores."
@@ -47,7 +53,7 @@ def train(
                 container,
                 stats=_csv(stats),
                 players=player_ids or None,
-                trials=trials,
+                trials=trials if trials is not None else (0 if quick else FULL_TRIALS),
                 quick=quick,
                 progress=True,
             )

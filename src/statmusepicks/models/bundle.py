@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 
 from statmusepicks.models.distributions import SpreadModel
-from statmusepicks.models.estimators import as_matrix, contributions
+from statmusepicks.models.estimators import as_matrix, contributions, predict_rows
 from statmusepicks.models.market import StackWeights
 
 FloatArray = npt.NDArray[np.float64]
@@ -79,7 +79,7 @@ class StatModel:
     def predict_mean(self, frame: pd.DataFrame) -> FloatArray:
         """Predicted means of a global model (never below zero: counts)."""
         x = as_matrix(frame, self.features)
-        return np.maximum(np.asarray(self.estimator.predict(x), float), 0.0)
+        return np.maximum(predict_rows(self.estimator, x), 0.0)
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """Per-row feature effects on the global mean, if the estimator has them."""

@@ -7,6 +7,7 @@ prediction with the model's own attribution, which serving shows as "what moved 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -216,6 +217,18 @@ def as_matrix(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     return frame.reindex(columns=features).astype(float)
 
 
+def predict_rows(estimator: Any, x: pd.DataFrame) -> FloatArray:
+    """Predictions for rows already in the model's column order (`as_matrix`), made fast.
+
+    The frame goes in as a plain float array: scikit-learn otherwise checks every column's
+    dtype and name on every call, which costs more than the model itself on the one-row calls
+    serving makes. The names are right by construction, so their check is skipped knowingly.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return np.asarray(estimator.predict(x.to_numpy(np.float64)), float)
+
+
 def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
     """Each feature's additive effect on each prediction, or None if the model has none.
 
@@ -224,11 +237,16 @@ def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
     members' contributions weighted as in the vote, renormalised over members that have them
     (RandomForest has no built-in attribution).
     """
+    values = x.to_numpy(np.float64)
     if isinstance(estimator, XGBRegressor):
-        raw = estimator.get_booster().predict(DMatrix(x), pred_contribs=True)
+        booster = estimator.get_booster()
+        matrix = DMatrix(values, feature_names=list(x.columns), nthread=1)
+        raw = booster.predict(matrix, pred_contribs=True)
         return pd.DataFrame(raw[:, :-1], columns=x.columns, index=x.index)
     if isinstance(estimator, Pipeline) and isinstance(estimator[-1], ElasticNet):
-        scaled = estimator[:-1].transform(x)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            scaled = estimator[:-1].transform(values)
         return pd.DataFrame(scaled * estimator[-1].coef_, columns=x.columns, index=x.index)
     if isinstance(estimator, WeightedEnsemble):
         parts = [

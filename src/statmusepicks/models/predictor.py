@@ -41,6 +41,7 @@ from statmusepicks.core.stats import STATS, StatSpec, resolve_stat
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.calibration import CalibratorRegistry
 from statmusepicks.models.distributions import PropDistribution, SpreadModel, combine_components
+from statmusepicks.models.estimators import as_matrix, predict_rows
 from statmusepicks.models.market import MarketStacker
 
 FloatArray = npt.NDArray[np.float64]
@@ -161,10 +162,7 @@ class Predictor:
                 local = players.players[pid]
                 where = np.flatnonzero(ids == pid)
                 subset = features.iloc[where]
-                own = np.asarray(
-                    local.estimator.predict(subset.reindex(columns=model.features).astype(float)),
-                    float,
-                )
+                own = predict_rows(local.estimator, as_matrix(subset, model.features))
                 mean[where] = np.maximum(
                     local.shrinkage * own + (1.0 - local.shrinkage) * mean[where], 0.0
                 )

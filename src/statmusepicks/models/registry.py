@@ -12,6 +12,7 @@ to `var_dir/models/<name>/aliases.json`, so that serving restarts without an MLf
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -87,9 +88,18 @@ class ModelRegistry:
             from mlflow.tracking import MlflowClient
 
             uri = self.settings.mlflow_tracking_uri
-            if uri.startswith("sqlite:///"):
-                Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+            if not uri.startswith("sqlite:///"):
+                self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+                return self._client
+            path = Path(uri.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Each store creates and migrates its tables on first use; two server workers
+            # starting on a new file would race to do it, so the first use happens under a lock.
+            with _file_lock(path.with_name(path.name + ".lock")):
+                client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+                client.search_experiments(max_results=1)
+                client.search_registered_models(max_results=1)
+            self._client = client
         return self._client
 
     def _experiment_id(self) -> str:
@@ -343,6 +353,17 @@ class ModelRegistry:
             return []
         with self.sessions() as session:
             return list(session.scalars(select(ModelRecord).order_by(ModelRecord.id)))
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on this machine (the local store is one file)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ and adds N trials to the same study.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,7 +100,7 @@ def tune_stat(
         params = {
             "objective": "reg:squarederror",
             "tree_method": "hist",
-            "nthread": 1,
+            "nthread": os.cpu_count() or 1,  # tuning runs alone, before the Ray fan-out
             "seed": seed,
             "eta": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
             "max_depth": trial.suggest_int("max_depth", 3, 8),
@@ -124,7 +125,9 @@ def tune_stat(
         direction="minimize",
         load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=REPORT_EVERY),
+        # No pruning before a third of the largest budget: early on a high learning rate always
+        # looks better, and pruning there would bias the study towards fast, coarse models.
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=10, n_warmup_steps=max_rounds // 3),
     )
     study.optimize(objective, n_trials=trials, gc_after_trial=True)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]

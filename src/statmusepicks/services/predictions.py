@@ -665,9 +665,7 @@ class PredictionService:
                 }
             )
             if (team, season) not in rosters:
-                rosters[(team, season)] = repo.team_player_logs(
-                    session, team, season, before=before
-                )
+                rosters[(team, season)] = self._roster(session, team, season, before)
             if target.scheduled:
                 absences.append(repo.reported_out(session, team, target.game_date))
         logs = pd.concat([history, *rosters.values()]).drop_duplicates(["player_id", "game_id"])
@@ -675,7 +673,11 @@ class PredictionService:
         return build_feature_frame(logs, self.team_games(session), pd.DataFrame(rows), absences=out)
 
     def _roster(self, session: Session, team: str, season: str, before: dt.date) -> pd.DataFrame:
-        """A team's box scores of a season before a date (shared by all its players)."""
+        """A team's box scores of a season before a date (shared by all its players).
+
+        Kept per data stamp: teammates asked about for the same game reuse one read, and new
+        box scores (a new stamp) make a new key.
+        """
         key = (team, season, before, self._stamp[1])
         found = self._rosters.get(key)
         if found is None:

@@ -33,6 +33,7 @@ from statmusepicks.data.ingest.odds import OddsSyncReport, sync_odds
 from statmusepicks.services.container import Container
 from statmusepicks.services.context import invalidate_player
 from statmusepicks.services.features import build_feature_store
+from statmusepicks.services.grading import grade
 from statmusepicks.services.predictions import invalidate_predictions
 
 log = get_logger(__name__)
@@ -211,6 +212,22 @@ def refresh_features(container: Container) -> PlayersHook:
     return refresh_feature_store
 
 
+def grade_predictions(container: Container) -> PlayersHook:
+    """A hook that settles served predictions now that their box scores may have arrived."""
+
+    def grade_served_predictions(player_ids: list[int]) -> None:
+        report = grade(container)
+        log.info(
+            "sync.predictions_graded",
+            players=len(player_ids),
+            graded=report.graded,
+            void=report.void,
+            pending=report.pending,
+        )
+
+    return grade_served_predictions
+
+
 def raise_if_failed(outcome: SyncOutcome) -> None:
     """Turn a failed outcome into an UpstreamError (the CLI's exit status, the worker's retry)."""
     if not outcome.ok:
@@ -277,7 +294,12 @@ def daily_sync(
             nba_client=nba_client,
             odds_client=odds_client,
             alerter=Alerter(settings.alert_webhook_url, transport=transport),
-            on_players_touched=[invalidate_cache(container), refresh_features(container), *hooks],
+            on_players_touched=[
+                invalidate_cache(container),
+                refresh_features(container),
+                grade_predictions(container),
+                *hooks,
+            ],
             today=today,
         )
     finally:

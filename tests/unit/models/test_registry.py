@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +116,28 @@ def test_versions_and_aliases_are_mirrored_in_the_models_table(
         aliases = {row.version: row.alias for row in rows}
     assert aliases == {first: "champion", second: "challenger"}
     assert registry.show("smp-turnovers-global")["versions"][0]["metrics"]["valid_mae"] == 1.0
+
+
+def test_two_processes_opening_a_new_local_store_at_once_both_get_a_working_registry(
+    tmp_path: Path,
+) -> None:
+    # Two server workers starting on a fresh machine: each creates the MLflow tables on first use.
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from statmusepicks.core.settings import Settings\n"
+        "from statmusepicks.models.registry import ModelRegistry\n"
+        "settings = Settings(environment='test', var_dir=Path(sys.argv[1]), _env_file=None)\n"
+        "print(len(ModelRegistry(settings).client.search_registered_models()))\n"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "var")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [worker.communicate(timeout=120) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], [err for _, err in results]
+    assert [out.strip() for out, _ in results] == ["0", "0"]

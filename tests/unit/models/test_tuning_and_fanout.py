@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
 
 from statmusepicks.models.dataset import SeasonSplit
 from statmusepicks.models.training import TrainConfig, run_tasks
@@ -32,8 +31,9 @@ def _frame(seed: int = 0) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def test_a_study_stored_in_the_database_resumes(tmp_path: Path) -> None:
-    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+def test_a_study_stored_in_the_application_database_resumes(sqlite_engine: Engine) -> None:
+    # The migrated application database: Optuna's own schema history must live beside ours.
+    storage = sqlite_engine.url.render_as_string(hide_password=False)
     split = SeasonSplit(train_last="2022-23", valid="2023-24")
     first = tune_stat(_frame(), "points", split=split, storage=storage, trials=3, max_rounds=120)
     second = tune_stat(_frame(), "points", split=split, storage=storage, trials=2, max_rounds=120)

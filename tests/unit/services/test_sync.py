@@ -9,19 +9,21 @@ from pathlib import Path
 import httpx
 import pytest
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.clients.nba_stats import NBAStatsClient
 from statmusepicks.data.clients.upstream import RetryPolicy
+from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.data.ingest.daily import sync_nba
 from statmusepicks.services.container import Container
 from statmusepicks.services.sync import (
     Alerter,
     SyncOutcome,
+    grade_predictions,
     invalidate_cache,
     raise_if_failed,
     run_daily_sync,
@@ -207,3 +209,48 @@ def test_cache_invalidation_drops_the_touched_players_contexts_and_the_league_wi
     remaining = [key for key in ("context:1:points:x", "context:2:points:x", "opponent:BOS:x",
                                  "predict:x", "other") if cache.get(key) is not None]  # fmt: skip
     assert remaining == ["context:2:points:x", "other"]
+
+
+def _fabricated_box_score() -> tuple[int, dt.date, float]:
+    """One player's points in the first fabricated game the sync brings in."""
+    result = game_log_rows("P")["resultSets"][0]
+    headers = result["headers"]
+    row = result["rowSet"][-1]
+    day = dt.datetime.strptime(row[headers.index("GAME_DATE")], "%Y-%m-%d").date()
+    return int(row[headers.index("PLAYER_ID")]), day, float(row[headers.index("PTS")])
+
+
+def test_the_sync_settles_predictions_whose_box_scores_it_brings(
+    db: Engine, tmp_path: Path
+) -> None:
+    player_id, day, points = _fabricated_box_score()
+    sessions = make_session_factory(db)
+    with sessions.begin() as session:
+        session.add(
+            Prediction(
+                player_id=player_id, player_name="x", stat="points", line=points - 0.5,
+                game_date=day, odds_over=-110, odds_under=-110, predicted_value=points,
+                over_probability=0.6, under_probability=0.4, push_probability=0.0,
+                recommendation="OVER", expected_value=0.1, kelly_fraction=0.01,
+                model_version="v1", model_scope="global", request={},
+            )
+        )  # fmt: skip
+    container = Container(
+        settings=Settings(environment="test", var_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        engine=db,
+        sessions=sessions,
+        cache=MemoryCache("test-grade"),
+    )
+    outcome = run_daily_sync(
+        db,
+        nba_client=nba_client(tmp_path),
+        odds_client=None,
+        alerter=Alerter(None),
+        on_players_touched=[grade_predictions(container)],
+        today=TODAY,
+    )
+    assert outcome.ok, outcome.errors
+    with sessions() as session:
+        graded = session.scalars(select(Prediction)).one()
+    assert (graded.actual, graded.result) == (points, "over")
+    assert graded.profit == pytest.approx(100 / 110)

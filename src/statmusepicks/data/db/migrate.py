@@ -11,6 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Not Alembic's default name: Optuna keeps its own `alembic_version` table, and its studies live
+# in the same database (`train --trials`), so the two histories must not share one table.
+VERSION_TABLE = "statmusepicks_alembic_version"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -40,7 +43,9 @@ def downgrade(engine: Engine, revision: str) -> None:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None before the first migration)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return MigrationContext.configure(
+            connection, opts={"version_table": VERSION_TABLE}
+        ).get_current_revision()
 
 
 def head_revision(engine: Engine) -> str | None:

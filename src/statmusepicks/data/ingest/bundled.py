@@ -137,9 +137,17 @@ def load_validated(
     frame: pd.DataFrame,
     schema: TableSchema,
     table: Table,
+    *,
+    flag: Callable[[ValidationResult], None] | None = None,
 ) -> tuple[ValidationResult, TableReport]:
-    """Validate a frame, quarantine its bad rows and upsert the good ones (shared by syncs)."""
+    """Validate a frame, quarantine its bad rows and upsert the good ones (shared by syncs).
+
+    `flag` may mark the clean rows further before they are written (the daily sync flags
+    outliers against the stored history, which a day's rows alone cannot show).
+    """
     result = validate(frame, schema)
+    if flag is not None:
+        flag(result)
     quarantine(engine, run_id, schema.table, result.quarantined)
     written = upsert_frame(engine, table, result.clean, schema.key)
     table_report = TableReport(

@@ -34,11 +34,15 @@ from statmusepicks.data.ingest.bundled import (
     derive_games,
     derive_players,
     derive_teams,
+    load_validated,
 )
-from statmusepicks.data.ingest.runs import quarantine
 from statmusepicks.data.ingest.tracking import RunTracker, tracked_run
 from statmusepicks.data.ingest.upsert import upsert_frame
-from statmusepicks.data.ingest.validate import TableSchema, outlier_flags, validate
+from statmusepicks.data.ingest.validate import (
+    TableSchema,
+    ValidationResult,
+    outlier_flags,
+)
 
 EASTERN = ZoneInfo("America/New_York")
 RUN_KIND = "nba_daily"
@@ -326,25 +330,16 @@ def load_rows(
     tracker: RunTracker, frame: pd.DataFrame, schema: TableSchema, table: Table
 ) -> pd.DataFrame:
     """Validate, flag against history, quarantine and upsert; returns the clean rows."""
-    result = validate(frame, schema)
-    if schema.outlier_columns:
-        result.clean["outlier_flags"] = flag_against_history(
-            tracker.engine, result.clean, schema, table
-        )
-        result.flagged = int(result.clean["outlier_flags"].notna().sum())
-    quarantine(tracker.engine, tracker.run_id, schema.table, result.quarantined)
-    written = upsert_frame(tracker.engine, table, result.clean, schema.key)
-    tracker.add_table(
-        TableReport(
-            table=schema.table,
-            rows_in=len(frame),
-            inserted=written.inserted,
-            updated=written.updated,
-            quarantined=len(result.quarantined),
-            flagged=result.flagged,
-            reasons=result.reasons,
-        )
-    )
+
+    def flag(result: ValidationResult) -> None:
+        if schema.outlier_columns:
+            result.clean["outlier_flags"] = flag_against_history(
+                tracker.engine, result.clean, schema, table
+            )
+            result.flagged = int(result.clean["outlier_flags"].notna().sum())
+
+    result, report = load_validated(tracker.engine, tracker.run_id, frame, schema, table, flag=flag)
+    tracker.add_table(report)
     return result.clean
 
 

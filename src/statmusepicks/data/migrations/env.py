@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from statmusepicks.data.db.migrate import VERSION_TABLE
 from statmusepicks.data.db.models import Base
 from statmusepicks.data.db.session import make_engine
 
@@ -14,7 +15,9 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, version_table=VERSION_TABLE
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -23,7 +26,9 @@ def run_migrations_online() -> None:
     )
     engine = make_engine(str(url))
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata)
+        context.configure(
+            connection=conn, target_metadata=target_metadata, version_table=VERSION_TABLE
+        )
         with context.begin_transaction():
             context.run_migrations()
 
