@@ -11,7 +11,6 @@ from statmusepicks.core.settings import get_settings
 from statmusepicks.services.training import has_champions
 from statmusepicks.services.training import train as train_models
 
-
 FULL_TRIALS = 50
 
 

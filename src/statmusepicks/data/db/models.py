@@ -102,6 +102,7 @@ class PlayerGameStats(Base):
         Index("ix_player_game_stats_player_date", "player_id", "game_date"),
         Index("ix_player_game_stats_game_team", "game_id", "team"),
         Index("ix_player_game_stats_date", "game_date"),
+        Index("ix_player_game_stats_team_season_date", "team", "season", "game_date"),
     )
 
 
