@@ -6,7 +6,9 @@ benchmarks/bench_predict.py`). Uses the tests' real slice (DEN, LAL, BOS, GSW pl
 written to the on-disk registry, so that the uvicorn workers load them as they would load
 `statmusepicks train` output. Every figure is printed against the seed budgets (200 ms single,
 5 s batch of 20) and the issue's targets (warm p95 20 ms, cold p95 50 ms, batch of 20 200 ms,
-batch of 50 500 ms), and against the uncached path measured in the same run.
+batch of 50 500 ms), and against the uncached path measured in the same run. When the configured
+SQLite database has registered champions (`make train` or `train --quick`), single predicts are
+also measured with those real models on a copy of that database (the full bundled history).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,7 +36,7 @@ from tests import factories  # noqa: E402
 from tests.integration.api.conftest import fit_slice_models, register_on_disk  # noqa: E402
 
 from statmusepicks.api.app import create_app  # noqa: E402
-from statmusepicks.core.settings import Settings  # noqa: E402
+from statmusepicks.core.settings import Settings, get_settings  # noqa: E402
 from statmusepicks.data.cache import MemoryCache  # noqa: E402
 from statmusepicks.data.db.migrate import upgrade  # noqa: E402
 from statmusepicks.data.db.session import make_engine, make_session_factory  # noqa: E402
@@ -43,6 +46,7 @@ from statmusepicks.models.predictor import Predictor  # noqa: E402
 from statmusepicks.services.container import Container  # noqa: E402
 from statmusepicks.services.keys import create_key  # noqa: E402
 from statmusepicks.services.predictions import invalidate_predictions, prediction_service  # noqa: E402
+from statmusepicks.services.training import has_champions  # noqa: E402
 
 SEED_SINGLE_MS, SEED_BATCH20_MS = 200.0, 5000.0
 TARGETS = {"warm": 20.0, "cold": 50.0, "batch20": 200.0, "batch50": 500.0}
@@ -131,6 +135,81 @@ async def _in_process(container: Container, key: str) -> dict[str, Any]:
         figures["batch20"] = await _timed(c, "/api/batch_predict", requests[:20])
         figures["batch50"] = await _timed(c, "/api/batch_predict", requests[:50])
         figures["batch50_warm"] = await _timed(c, "/api/batch_predict", requests[:50])
+    return figures
+
+
+def _registered_container(scratch: Path) -> Container | None:
+    """The configured SQLite database, copied, serving the registered champions (or None).
+
+    A copy, so that the bench's key and logged predictions never enter the real log; the
+    models are read from the configured VAR_DIR as `statmusepicks serve` reads them.
+    """
+    settings = get_settings()
+    source = Path(settings.database_url.removeprefix("sqlite:///"))
+    if not settings.database_url.startswith("sqlite:///") or not source.exists():
+        return None
+    if not has_champions(settings):
+        return None
+    copy = scratch / "registered.db"
+    with sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
+        live.backup(target)
+    url = f"sqlite:///{copy}"
+    engine = make_engine(url)
+    return Container(
+        settings=settings.model_copy(update={"database_url": url}),
+        engine=engine,
+        sessions=make_session_factory(engine),
+        cache=MemoryCache(f"bench-{uuid.uuid4().hex[:8]}"),
+    )
+
+
+async def _registered(container: Container) -> dict[str, Any]:
+    """Cold, features-cached and warm single predicts of 40 players with the real champions."""
+    app = create_app(container.settings, container=container)
+    service = prediction_service(container)
+    container.extras["rate_limiter"] = _Unlimited()
+    headers = {"X-API-Key": create_key(container, "bench").key}
+    players = _players(container, 40)
+    points = [{"player": p, "stat": "points", "line": 20.5} for p in players]
+    pra = [{"player": p, "stat": "pra", "line": 30.5} for p in players]
+    transport = httpx.ASGITransport(app=app)
+    figures: dict[str, Any] = {}
+    async with httpx.AsyncClient(transport=transport, base_url="http://b", headers=headers) as c:
+        first = await c.post("/api/predict", json=points[0])  # loads the champions
+        figures["model_version"] = first.json()["model_version"]
+        service.forget()
+        invalidate_predictions(container)
+        figures["cold"] = [await _timed(c, "/api/predict", r) for r in points]
+        container.cache.delete_prefix("predict:")
+        service._distributions.clear()
+        figures["features_cached"] = [await _timed(c, "/api/predict", r) for r in points]
+        figures["pra_features_cached"] = [await _timed(c, "/api/predict", r) for r in pra]
+        figures["warm"] = [await _timed(c, "/api/predict", r) for r in points]
+    return figures
+
+
+def _print_registered(scratch: Path) -> dict[str, Any] | None:
+    container = _registered_container(scratch)
+    if container is None:
+        print("\nregistered champions: none in the configured SQLite database (skipped; `make")
+        print("  train` or `statmusepicks train --quick` registers them)")
+        return None
+    try:
+        figures = asyncio.run(_registered(container))
+    finally:
+        prediction_service(container).close()
+        container.close()
+    print(
+        f"\npredict over HTTP with the registered champions ({figures['model_version']}, ...)"
+        " on a copy of the configured database, 40 players"
+    )
+    cold, warm = figures["cold"], figures["warm"]
+    _line("cold single p50 (features computed)", statistics.median(cold), SEED_SINGLE_MS, None)
+    _line("cold single p95 (features computed)", _p(cold, 95), SEED_SINGLE_MS, TARGETS["cold"])
+    _line("features cached, points: p95", _p(figures["features_cached"], 95), SEED_SINGLE_MS, None)
+    pra = figures["pra_features_cached"]
+    _line("features cached, PRA (3 models): p95", _p(pra, 95), None, None)
+    _line("warm single p95", _p(warm, 95), SEED_SINGLE_MS, TARGETS["warm"])
     return figures
 
 
@@ -265,6 +344,7 @@ def run(load: bool = True) -> dict[str, Any]:
             figures["load"] = result
         prediction_service(container).close()
         container.close()
+        figures["registered"] = _print_registered(Path(scratch))
     return figures
 
 

@@ -269,7 +269,8 @@ def _weighted_sum(parts: list[tuple[float, pd.DataFrame | None]]) -> pd.DataFram
     frames = [(w, c) for w, c in parts if c is not None]
     if not frames:
         return None
-    result = frames[0][1] * frames[0][0]
-    for w, c in frames[1:]:
-        result = result + c * w
-    return result
+    # Every part is labelled like `x`: sum the arrays, label once (pandas arithmetic would
+    # align and copy per call, the larger cost on one-row serving calls).
+    first = frames[0][1]
+    total = sum(w * c.to_numpy(np.float64) for w, c in frames)
+    return pd.DataFrame(total, columns=first.columns, index=first.index)

@@ -315,21 +315,27 @@ class ModelRegistry:
     def _mirror(
         self, model: StatModel, *, run_id: str, artifact_uri: str, metrics: dict[str, float]
     ) -> None:
+        """Record a new version in the `models` table.
+
+        A row already there under the same name and version belongs to another registry (a
+        shared PostgreSQL database next to a new machine's local MLflow store, whose numbering
+        starts again at 1): the registry is the source of truth, so the stale row is replaced.
+        """
         if self.sessions is None:
             return
         with session_scope(self.sessions) as session:
-            session.add(
-                ModelRecord(
-                    name=model.name,
-                    version=model.version,
-                    stat=model.stat,
-                    scope=model.scope,
-                    alias=None,
-                    run_id=run_id,
-                    artifact_uri=artifact_uri,
-                    metrics=metrics,
+            row = session.scalar(
+                select(ModelRecord).where(
+                    ModelRecord.name == model.name, ModelRecord.version == model.version
                 )
             )
+            if row is None:
+                row = ModelRecord(name=model.name, version=model.version)
+                session.add(row)
+            elif row.run_id != run_id:
+                log.warning("stale models row replaced", name=model.name, version=model.version)
+            row.stat, row.scope, row.alias = model.stat, model.scope, None
+            row.run_id, row.artifact_uri, row.metrics = run_id, artifact_uri, metrics
 
     def _mirror_alias(self, name: str, alias: str, version: str | None) -> None:
         if self.sessions is None:

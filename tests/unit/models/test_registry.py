@@ -118,6 +118,29 @@ def test_versions_and_aliases_are_mirrored_in_the_models_table(
     assert registry.show("smp-turnovers-global")["versions"][0]["metrics"]["valid_mae"] == 1.0
 
 
+def test_a_new_registry_over_an_old_models_table_replaces_the_stale_rows(
+    registry_settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # A second machine: its own fresh MLflow store numbers versions from 1 again, and the
+    # shared database already mirrors version 1 of the first machine's registry.
+    first, second = (
+        registry_settings.model_copy(
+            update={"var_dir": root, "mlflow_tracking_uri": f"sqlite:///{root / 'mlflow.db'}"}
+        )
+        for root in (tmp_path / "first", tmp_path / "second")
+    )
+    old = ModelRegistry(first, session_factory).register(_model("blocks", 0.6))
+    version = ModelRegistry(second, session_factory).register(_model("blocks", 0.5))
+    assert old == version
+    with session_factory() as session:
+        rows = session.scalars(
+            select(ModelRecord).where(ModelRecord.name == "smp-blocks-global")
+        ).all()
+    assert [(row.version, row.alias, row.metrics["valid_mae"]) for row in rows] == [
+        (version, "champion", 0.5)
+    ]
+
+
 def test_two_processes_opening_a_new_local_store_at_once_both_get_a_working_registry(
     tmp_path: Path,
 ) -> None:
