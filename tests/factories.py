@@ -6,8 +6,13 @@ import shutil
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from statmusepicks.models.bundle import StatModel
+from statmusepicks.models.distributions import SpreadModel
+from statmusepicks.models.estimators import make_estimator
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "bundled"
 SLICE_TEAMS = ("DEN", "LAL", "BOS", "GSW")
@@ -64,3 +69,19 @@ def write_bundle(directory: Path, **overrides: pd.DataFrame) -> Path:
             frame.to_parquet(directory / name, index=False)
     shutil.copy(BUNDLED / "README.md", directory / "README.md")
     return directory
+
+
+def linear_model(
+    stat: str, x: pd.DataFrame, y: Any, *, metrics: dict[str, float] | None = None
+) -> StatModel:
+    """A fitted global ElasticNet model of `stat` on the columns of `x` (registry, predictor)."""
+    return StatModel(
+        stat=stat,
+        scope="global",
+        variant="elasticnet",
+        features=list(x.columns),
+        spread=SpreadModel(),
+        estimator=make_estimator("elasticnet").fit(x, y),
+        trained_through="2025-11-14",
+        metrics=metrics or {},
+    )

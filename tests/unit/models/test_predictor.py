@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 
 from statmusepicks.models.bundle import StatModel
-from statmusepicks.models.distributions import SpreadModel
-from statmusepicks.models.estimators import make_estimator
 from statmusepicks.models.predictor import Predictor
+from tests import factories
 
 FEATURES = {
     "points": ["f_pts_season", "f_pts_sma10", "f_min_sma10"],
@@ -28,15 +27,7 @@ def _frame(rows: int, seed: int = 0) -> pd.DataFrame:
 def _model(stat: str, train: pd.DataFrame) -> StatModel:
     names = FEATURES[stat]
     target = train[names].mean(axis=1) + np.random.default_rng(1).normal(0, 1, len(train))
-    return StatModel(
-        stat=stat,
-        scope="global",
-        variant="elasticnet",
-        features=names,
-        spread=SpreadModel(),
-        estimator=make_estimator("elasticnet").fit(train[names], target),
-        trained_through="2025-11-14",
-    )
+    return factories.linear_model(stat, train[names], target)
 
 
 def test_a_combo_is_explained_by_its_components_effects_over_all_their_features() -> None:

@@ -16,10 +16,9 @@ from statmusepicks.core.errors import NotFoundError
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.db.models import ModelRecord
 from statmusepicks.models.bundle import StatModel
-from statmusepicks.models.distributions import SpreadModel
-from statmusepicks.models.estimators import make_estimator
 from statmusepicks.models.predictor import load_predictor
 from statmusepicks.models.registry import ModelRegistry, load_champions
+from tests import factories
 
 FEATURES = ["f_pts_season", "f_pts_sma10"]
 
@@ -40,16 +39,7 @@ def _model(stat: str, valid_mae: float, seed: int = 0) -> StatModel:
     rng = np.random.default_rng(seed)
     x = pd.DataFrame(rng.uniform(5, 30, size=(200, 2)), columns=FEATURES)
     y = x.mean(axis=1).to_numpy() + rng.normal(0, 2, 200)
-    return StatModel(
-        stat=stat,
-        scope="global",
-        variant="elasticnet",
-        features=FEATURES,
-        spread=SpreadModel(),
-        estimator=make_estimator("elasticnet").fit(x, y),
-        trained_through="2025-11-14",
-        metrics={"valid_mae": valid_mae},
-    )
+    return factories.linear_model(stat, x, y, metrics={"valid_mae": valid_mae})
 
 
 def test_first_version_is_champion_and_a_worse_one_only_challenger(
