@@ -433,7 +433,7 @@ class PredictionService:
         default_factory=lambda: TTLCache(maxsize=256, ttl=FEATURE_CACHE_SECONDS)
     )
     _stamp: tuple[float, dt.date | None] = (0.0, None)
-    _teams: tuple[Any, TeamGames] | None = None
+    _teams: tuple[float, Any, TeamGames] | None = None
     _recorder: PredictionRecorder | None = None
     _champions: tuple[float, tuple[tuple[str, str], ...] | None] = (0.0, None)
     _reloading: threading.Event = field(default_factory=threading.Event)
@@ -529,11 +529,17 @@ class PredictionService:
         return found
 
     def team_games(self, session: Session) -> TeamGames:
-        stamp = repo.latest_team_game(session)
+        """Team games indexed once; re-checked for new rows every STAMP_SECONDS, like the data."""
         with self._lock:
-            if self._teams is None or self._teams[0] != stamp:
-                self._teams = (stamp, prepare_team_logs(repo.team_game_logs(session)))
-            return self._teams[1]
+            if self._teams is not None and time.monotonic() - self._teams[0] <= STAMP_SECONDS:
+                return self._teams[2]
+            stamp = repo.latest_team_game(session)
+            if self._teams is None or self._teams[1] != stamp:
+                games = prepare_team_logs(repo.team_game_logs(session))
+            else:
+                games = self._teams[2]
+            self._teams = (time.monotonic(), stamp, games)
+            return games
 
     # -- use case ----------------------------------------------------------------------------
     def predict(
