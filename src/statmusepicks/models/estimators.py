@@ -8,6 +8,8 @@ prediction with the model's own attribution, which serving shows as "what moved 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -224,9 +226,16 @@ def predict_rows(estimator: Any, x: pd.DataFrame) -> FloatArray:
     dtype and name on every call, which costs more than the model itself on the one-row calls
     serving makes. The names are right by construction, so their check is skipped knowingly.
     """
+    with _names_checked_by_caller():
+        return np.asarray(estimator.predict(x.to_numpy(np.float64)), float)
+
+
+@contextmanager
+def _names_checked_by_caller() -> Iterator[None]:
+    """Silence scikit-learn's missing-names warning for arrays built by `as_matrix`."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        return np.asarray(estimator.predict(x.to_numpy(np.float64)), float)
+        yield
 
 
 def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
@@ -244,8 +253,7 @@ def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
         raw = booster.predict(matrix, pred_contribs=True)
         return pd.DataFrame(raw[:, :-1], columns=x.columns, index=x.index)
     if isinstance(estimator, Pipeline) and isinstance(estimator[-1], ElasticNet):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        with _names_checked_by_caller():
             scaled = estimator[:-1].transform(values)
         return pd.DataFrame(scaled * estimator[-1].coef_, columns=x.columns, index=x.index)
     if isinstance(estimator, WeightedEnsemble):
@@ -254,23 +262,32 @@ def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
         ]
         covered = [(w, c) for w, c in parts if c is not None and w > 0]
         total = sum(w for w, _ in covered)
-        return _weighted_sum([(w / total, c) for w, c in covered]) if total else None
+        return weighted_sum([(w / total, c) for w, c in covered]) if total else None
     if isinstance(estimator, StackingEnsemble):
         coefs = estimator.final_.coef_
-        parts = [
-            (float(c), contributions(m, x))
-            for c, m in zip(coefs, estimator.members_.values(), strict=True)
-        ]
-        return _weighted_sum([(w, c) for w, c in parts if c is not None])
+        return weighted_sum(
+            [
+                (float(c), contributions(m, x))
+                for c, m in zip(coefs, estimator.members_.values(), strict=True)
+            ]
+        )
     return None
 
 
-def _weighted_sum(parts: list[tuple[float, pd.DataFrame | None]]) -> pd.DataFrame | None:
+def weighted_sum(parts: list[tuple[float, pd.DataFrame | None]]) -> pd.DataFrame | None:
+    """Weighted sum of contribution frames over the union of their columns (missing = 0).
+
+    Ensemble members share the columns of `x`; a combo's components (predictor) select
+    different features. Summing arrays into one matrix avoids pandas' align-and-copy on every
+    addition, which dominated one-row serving calls.
+    """
     frames = [(w, c) for w, c in parts if c is not None]
     if not frames:
         return None
-    # Every part is labelled like `x`: sum the arrays, label once (pandas arithmetic would
-    # align and copy per call, the larger cost on one-row serving calls).
-    first = frames[0][1]
-    total = sum(w * c.to_numpy(np.float64) for w, c in frames)
-    return pd.DataFrame(total, columns=first.columns, index=first.index)
+    columns = list(dict.fromkeys(column for _, frame in frames for column in frame.columns))
+    position = {column: i for i, column in enumerate(columns)}
+    index = frames[0][1].index
+    total = np.zeros((len(index), len(columns)))
+    for weight, frame in frames:
+        total[:, [position[c] for c in frame.columns]] += weight * frame.to_numpy(np.float64)
+    return pd.DataFrame(total, columns=columns, index=index)

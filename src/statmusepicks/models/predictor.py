@@ -40,7 +40,7 @@ from statmusepicks.core.stats import STATS, StatSpec, resolve_stat
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.calibration import CalibratorRegistry
 from statmusepicks.models.distributions import PropDistribution, SpreadModel, combine_components
-from statmusepicks.models.estimators import as_matrix, predict_rows
+from statmusepicks.models.estimators import as_matrix, predict_rows, weighted_sum
 from statmusepicks.models.market import MarketStacker
 
 FloatArray = npt.NDArray[np.float64]
@@ -215,8 +215,7 @@ class Predictor:
             min((p.scope[i] for p, _, _ in parts), key=SCOPE_RANK.__getitem__) for i in range(rows)
         ]
         version = ["+".join(sorted({p.version[i] for p, _, _ in parts})) for i in range(rows)]
-        weighted = [(w, p.contributions) for p, w, _ in parts if p.contributions is not None]
-        contrib = _union_sum(weighted) if weighted else None
+        contrib = weighted_sum([(w, p.contributions) for p, w, _ in parts])
         return Pricing(
             mean, variance, family, scope, version, contrib, lattice=1.0 if whole else 0.1
         )
@@ -248,21 +247,6 @@ class Predictor:
         """
         key = resolve_stat(stat).key
         return float(self.stacker.combine(key, [p_over_model], [p_over_market])[0])
-
-
-def _union_sum(parts: list[tuple[float, pd.DataFrame]]) -> pd.DataFrame:
-    """Weighted sum of frames over the union of their columns (a missing column counts 0).
-
-    The components' models select different features; summing arrays into one matrix avoids
-    pandas' align-and-copy on every addition, which dominated one-row combo predictions.
-    """
-    columns = list(dict.fromkeys(column for _, frame in parts for column in frame.columns))
-    position = {column: i for i, column in enumerate(columns)}
-    index = parts[0][1].index
-    total = np.zeros((len(index), len(columns)))
-    for weight, frame in parts:
-        total[:, [position[c] for c in frame.columns]] += weight * frame.to_numpy(np.float64)
-    return pd.DataFrame(total, columns=columns, index=index)
 
 
 def _top(contrib: pd.DataFrame | None, row: int) -> tuple[tuple[str, float], ...]:
