@@ -67,14 +67,14 @@ def point_table(run: TrainingRun, frame: pd.DataFrame, player_logs: pd.DataFrame
             continue
         column = target_column(stat)
         test = frame.loc[fit.test_pred.index, ["player_id", "game_id", column]]
-        served = fit.test_pred.copy()
+        with_players = fit.test_pred.copy()
         for result in run.players:
             if result.stat == stat and result.model is not None and result.test_pred is not None:
-                served.loc[result.test_pred.index] = result.test_pred
+                with_players.loc[result.test_pred.index] = result.test_pred
         joined = test.assign(
             game_id=test["game_id"].astype(str),
             served=fit.test_pred,
-            with_player_models=served,
+            with_player_models=with_players,
         )
         joined = joined.merge(
             point_baselines(player_logs, column), on=["player_id", "game_id"], how="left"
