@@ -46,7 +46,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+        pytest.skip(reason=f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
     return CHROMIUM
 
 

@@ -108,7 +108,7 @@ async def test_the_redis_limit_is_shared_by_every_worker(
     api_container: Container, api_key: str, redis_skip_reason: str | None
 ) -> None:
     if redis_skip_reason:
-        pytest.skip(redis_skip_reason)
+        pytest.skip(reason=redis_skip_reason)
     namespace = f"test-{uuid.uuid4().hex[:8]}"
     worker_a = RedisRateLimiter(REDIS_URL, 4, namespace)
     worker_b = RedisRateLimiter(REDIS_URL, 4, namespace)

@@ -59,7 +59,7 @@ def test_a_rate_must_be_positive() -> None:
 @pytest.mark.redis
 def test_two_processes_share_one_bucket_through_redis(redis_skip_reason: str | None) -> None:
     if redis_skip_reason:
-        pytest.skip(redis_skip_reason)
+        pytest.skip(reason=redis_skip_reason)
     client = redis.Redis.from_url(REDIS_URL)
     key = f"test:ratelimit:{uuid.uuid4().hex}"
     clock = FakeClock()
