@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser lint test test-all run serve db data train train-quick bench backtest evaluate clean
+.PHONY: install browser nginx lint test test-all reliability run serve db data train train-quick bench backtest evaluate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: browser tests will be skipped")
 
+# Blue-green tests put Debian's nginx in front of two instances.
+nginx:
+	@test -x /usr/sbin/nginx || (command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+		|| echo "nginx could not be installed: blue-green tests will be skipped")
+
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -33,6 +39,10 @@ test: install browser lint
 
 test-all: install browser
 	$(BIN)/pytest -m ""
+
+# Fault and release tests: private PostgreSQL, Redis and nginx; each prints its counts.
+reliability: install nginx
+	$(BIN)/pytest -m reliability -s tests/reliability
 
 db: install
 	$(BIN)/statmusepicks db upgrade

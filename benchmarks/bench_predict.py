@@ -117,7 +117,7 @@ async def _in_process(container: Container, key: str) -> dict[str, Any]:
     transport = httpx.ASGITransport(app=app)
     headers = {"X-API-Key": key}
     figures: dict[str, Any] = {}
-    container.extras["rate_limiter"] = _Unlimited()
+    container.rate_limiter = _Unlimited()
     async with httpx.AsyncClient(transport=transport, base_url="http://b", headers=headers) as c:
         await _timed(c, "/api/predict", requests[0])  # imports and first-use set-up
         service.forget()
@@ -167,7 +167,7 @@ async def _registered(container: Container) -> dict[str, Any]:
     """Cold, features-cached and warm single predicts of 40 players with the real champions."""
     app = create_app(container.settings, container=container)
     service = prediction_service(container)
-    container.extras["rate_limiter"] = _Unlimited()
+    container.rate_limiter = _Unlimited()
     headers = {"X-API-Key": create_key(container, "bench").key}
     players = _players(container, 40)
     points = [{"player": p, "stat": "points", "line": 20.5} for p in players]

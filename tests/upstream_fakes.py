@@ -1,9 +1,12 @@
-"""Stand-ins for the network edge: stats.nba.com and The Odds API, replaying the real formats.
+"""Stand-ins for the network edge: stats.nba.com, The Odds API and language-model servers,
+replaying the real formats.
 
 `NBAStatsServer` is a real HTTP server on 127.0.0.1 (an ephemeral port) answering
 `/stats/leaguegamelog` from the fixture payloads, filtered by Season, SeasonType, DateFrom and
 DateTo like the real endpoint; queued failures (429, 500...) are served first.
 The games after 2025-11-14 it serves are FABRICATED fixtures (see tests/fixtures/build_fixtures.py).
+`LLMServer` is a real HTTP server speaking Ollama's NDJSON `/api/generate` and `/api/chat` and
+OpenAI's SSE `/v1/chat/completions`, with slow, broken, malformed and failing modes.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,6 +178,136 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.time += seconds
+
+
+LLM_MODEL = "llama3.1:8b"
+LLM_CREATED_AT = "2025-11-14T18:00:00.000000Z"
+
+
+@dataclass
+class LLMServer:
+    """A local Ollama and OpenAI-compatible server (`ollama_url`, `openai_url`).
+
+    It answers every prompt with `chunks`, `delay` seconds apart. `break_after` closes the
+    connection after that many chunks without ending the chunked body (a broken stream);
+    `malformed` inserts a line that is not JSON; `status` answers that HTTP error instead.
+    `aborted` counts streams whose client went away before the end; `completed` those served
+    to the end; `requests` keeps every (path, JSON body).
+    """
+
+    chunks: list[str] = field(default_factory=lambda: ["The ", "over ", "looks ", "fair."])
+    delay: float = 0.0
+    break_after: int | None = None
+    malformed: bool = False
+    status: int | None = None
+    requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    aborted: int = 0
+    completed: int = 0
+    base_url: str = ""
+
+    @property
+    def ollama_url(self) -> str:
+        return self.base_url
+
+    @property
+    def openai_url(self) -> str:
+        return f"{self.base_url}/v1"
+
+    def events(self, path: str) -> tuple[str, list[bytes], bytes]:
+        """Content type, one encoded event per chunk, and the closing event of a path's format."""
+        if path == "/api/generate":
+            body = [{"response": chunk, "done": False} for chunk in self.chunks]
+            final = {"response": "", "done": True, "done_reason": "stop", "eval_count": 9}
+            return "application/x-ndjson", [_ndjson(e) for e in body], _ndjson(final)
+        if path == "/api/chat":
+            body = [
+                {"message": {"role": "assistant", "content": chunk}, "done": False}
+                for chunk in self.chunks
+            ]
+            final = {"message": {"role": "assistant", "content": ""}, "done": True}
+            return "application/x-ndjson", [_ndjson(e) for e in body], _ndjson(final)
+        events = [_completion_event(chunk) for chunk in self.chunks]
+        return "text/event-stream", events, b"data: [DONE]\n\n"
+
+
+def _ndjson(event: dict[str, Any]) -> bytes:
+    return json.dumps({"model": LLM_MODEL, "created_at": LLM_CREATED_AT, **event}).encode() + b"\n"
+
+
+def _completion_event(chunk: str) -> bytes:
+    event = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 1763143200,
+        "model": LLM_MODEL,
+        "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}],
+    }
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+@contextmanager
+def running_llm(server: LLMServer) -> Iterator[LLMServer]:
+    """Serve `server` on 127.0.0.1 in a thread for the duration of the block."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            server.requests.append((self.path, body))
+            if server.status is not None:
+                payload = json.dumps({"error": "model 'nope' not found"}).encode()
+                self.send_response(server.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
+            content_type, events, final = server.events(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                garbage = b"{not json\n" if "ndjson" in content_type else b"data: {not json\n\n"
+                self._stream(events, final, garbage)
+            except (BrokenPipeError, ConnectionResetError):
+                server.aborted += 1
+
+        def _write(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def _stream(self, events: list[bytes], final: bytes, garbage: bytes) -> None:
+            for index, event in enumerate(events):
+                if index == server.break_after:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if server.malformed and index == 1:
+                    self._write(garbage)
+                self._write(event)
+                time.sleep(server.delay)
+            self._write(final)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            server.completed += 1
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
 
 
 def main() -> None:

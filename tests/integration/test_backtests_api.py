@@ -64,12 +64,12 @@ def test_a_run_on_real_lines_is_stored_with_its_report(
     container: Container, stored: int, tmp_path: Path
 ) -> None:
     run = get_backtest(container, stored)
-    assert run["synthetic"] is False
-    assert run["summary"]["line_source"] == "bundled"
-    assert run["summary"]["props"] > 0
-    assert set(run["summary"]["strategies"]) == {"ev", "always_over", "always_under", "frontend"}
+    assert run.synthetic is False
+    assert run.summary["line_source"] == "bundled"
+    assert run.summary["props"] > 0
+    assert set(run.summary["strategies"]) == {"ev", "always_over", "always_under", "frontend"}
     assert (tmp_path / "report" / "report.html").exists()
-    assert list_backtests(container)[0]["id"] == stored
+    assert list_backtests(container).backtests[0].id == stored
 
 
 def test_an_unknown_pricer_or_book_is_refused(container: Container) -> None:
@@ -122,3 +122,39 @@ async def test_malformed_requests_are_a_json_422(client: httpx.AsyncClient, path
     response = await client.get(path)
     assert response.status_code == 422
     assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/backtests?offset={2**63}",
+        f"/api/backtests?offset={2**64 + 1}",
+        f"/api/backtests/{2**63}",
+        f"/api/backtests/{2**31}",
+    ],
+)
+async def test_ids_and_offsets_beyond_the_database_integers_are_a_422(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+async def test_the_published_bounds_are_the_enforced_ones(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    listing = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/backtests"]["get"]["parameters"]
+    }
+    (run_id,) = schema["paths"]["/api/backtests/{backtest_id}"]["get"]["parameters"]
+    bounds = [
+        ("offset", listing["offset"]["maximum"]),
+        ("limit", listing["limit"]["maximum"]),
+    ]
+    for name, maximum in bounds:
+        assert (await client.get("/api/backtests", params={name: maximum})).status_code == 200
+        too_big = await client.get("/api/backtests", params={name: maximum + 1})
+        assert too_big.status_code == 422
+    top = run_id["schema"]["maximum"]
+    assert (await client.get(f"/api/backtests/{top}")).status_code == 404
+    assert (await client.get(f"/api/backtests/{top + 1}")).status_code == 422

@@ -21,6 +21,7 @@ from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.data.ingest.bundled import load_bundled
 from statmusepicks.services.container import Container
 from statmusepicks.services.context import invalidate_player
+from statmusepicks.services.context_models import PlayerContext
 from tests import factories
 
 JOKIC = 203999
@@ -138,6 +139,47 @@ async def test_hit_rates_for_a_line(client: httpx.AsyncClient) -> None:
     assert rates["last5"] == pytest.approx((last5 > 27.5).mean())
 
 
+async def test_the_frontends_parameter_names_give_the_same_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    ours = await client.get(
+        "/api/player_context",
+        params={"player": "Nikola Jokic", "stat": "Points", "date": AS_OF, "limit": 4},
+    )
+    theirs = await client.get(
+        "/api/player_context",
+        params={
+            "player_name": "Nikola Jokic",
+            "stat_type": "Points",
+            "game_date": AS_OF,
+            "limit": 4,
+        },
+    )
+    assert ours.status_code == theirs.status_code == 200
+    assert theirs.json() == ours.json()
+    assert theirs.json()["asOf"] == AS_OF
+    batch = await client.post(
+        "/api/batch_player_context",
+        json=[
+            {"player_name": "Nikola Jokic", "stat_type": "Points", "game_date": AS_OF, "limit": 4}
+        ],
+    )
+    assert batch.json() == [ours.json()]
+
+
+async def test_answers_carry_exactly_the_published_fields(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    body = (
+        await client.get(
+            "/api/player_context", params={"player": "Nikola Jokic", "date": AS_OF, "line": 25.5}
+        )
+    ).json()
+    assert set(body) == set(schema["PlayerContext"]["properties"])
+    assert set(body["recentGames"][0]) == set(schema["RecentGame"]["properties"])
+    assert set(body["hitRates"]) == set(schema["HitRates"]["properties"])
+    assert PlayerContext.model_validate(body).model_dump(mode="json", by_alias=True) == body
+
+
 async def test_unknown_player_is_a_404_with_an_error_message(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/player_context", params={"player": "Nobody Atall"})
     assert response.status_code == 404
@@ -161,7 +203,12 @@ async def test_ambiguous_name_is_a_409_listing_candidates(client: httpx.AsyncCli
         {"limit": 500},
         {"limit": "ten"},
         {"date": "yesterday"},
+        {"date": "0001-01-01"},
+        {"date": "9999-12-31"},
         {"line": -3},
+        {"line": 150.5},
+        {"stat": "points", "line": 80.5},
+        {"player": " "},
     ],
 )
 async def test_bad_stat_limit_or_date_is_a_422(
@@ -217,6 +264,20 @@ async def test_batch_items_that_are_not_objects_fail_alone(client: httpx.AsyncCl
     assert body[1]["stat"] == "points"
     assert (await client.post("/api/batch_player_context", json=[])).json() == []
     assert (await client.post("/api/batch_player_context", json={"player": "x"})).status_code == 422
+
+
+async def test_batch_items_outside_the_published_bounds_fail_alone_with_a_422(
+    client: httpx.AsyncClient,
+) -> None:
+    items = [
+        {"player": "Nikola Jokic", "date": "0001-01-01"},
+        {"player": "Nikola Jokic", "limit": 83},
+        {"player": "Nikola Jokic", "stat": "points", "line": 80.5},
+        {"player": "Nikola Jokic", "limit": 1},
+    ]
+    body = (await client.post("/api/batch_player_context", json=items)).json()
+    assert [item.get("status") for item in body[:3]] == [422, 422, 422]
+    assert body[3]["playerId"] == JOKIC
 
 
 async def test_batch_over_fifty_items_is_rejected(client: httpx.AsyncClient) -> None:

@@ -1,21 +1,22 @@
-"""Serving vectors read from the database equal the training rows built from the same games."""
+"""Serving rows read from the database (`serving_inputs`) equal the training rows of the games."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-import pytest
 from sqlalchemy import insert
 
-from statmusepicks.core.errors import NotFoundError
 from statmusepicks.data.db.models import Injury
+from statmusepicks.data.repositories import players as repo
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.services.container import Container
-from statmusepicks.services.players import player_features
+from statmusepicks.services.serving_inputs import ServingTarget, serving_inputs
 from tests import factories
 
 JOKIC = 203999
+# The first day serving reads for a 2025-26 game: the start of the season before.
+SERVED_SINCE = dt.date(2024, 9, 1)
 
 
 def _rotation_absentees(logs: pd.DataFrame, team: str, day: dt.date) -> list[int]:
@@ -29,18 +30,36 @@ def _rotation_absentees(logs: pd.DataFrame, team: str, day: dt.date) -> list[int
     return [int(player) for player in rotation if player not in played]
 
 
+def _served(container: Container, target: ServingTarget) -> pd.DataFrame:
+    with container.sessions() as session:
+        inputs = serving_inputs(session, [target])
+        return inputs.feature_frame(container.team_games.get(session))
+
+
+def _scheduled(container: Container, day: dt.date) -> ServingTarget:
+    """Jokic's game on `day` as the schedule (`games`) holds it."""
+    with container.sessions() as session:
+        game = repo.next_game(session, "DEN", day)
+    assert game is not None
+    assert game.game_date == day
+    return ServingTarget(JOKIC, day, "DEN", game.opp, game.is_home, scheduled=True)
+
+
 def test_served_vector_from_the_database_equals_the_training_row(
     loaded_container: Container,
 ) -> None:
     game_day = dt.date(2025, 11, 8)
     logs = factories.player_logs()
+    # Serving reads this and last season (Jokic has far more than MIN_HISTORY_GAMES there), so
+    # the training row is built from the same games: the two code paths must then agree.
+    logs = logs[logs["game_date"] >= SERVED_SINCE]
     training = build_feature_frame(logs, factories.team_logs())
     expected = training[
         (training["player_id"] == JOKIC) & (training["game_date"] == pd.Timestamp(game_day))
     ].reset_index(drop=True)
-    service = player_features(loaded_container)
     # Opponent and venue come from the schedule; only games before the date are read.
-    served = service.vector(JOKIC, game_day)
+    target = _scheduled(loaded_container, game_day)
+    served = _served(loaded_container, target)
     features = [column for column in expected.columns if column.startswith("f_")]
     pre_game = [column for column in features if not column.startswith("f_teammates_out")]
     pd.testing.assert_frame_equal(served[pre_game], expected[pre_game], check_exact=True)
@@ -59,16 +78,23 @@ def test_served_vector_from_the_database_equals_the_training_row(
                 for player in absent
             ],
         )
-    reported = service.vector(JOKIC, game_day)
+    reported = _served(loaded_container, target)
     pd.testing.assert_frame_equal(reported[features], expected[features], check_exact=True)
 
 
-def test_a_date_without_a_scheduled_game_needs_the_opponent(loaded_container: Container) -> None:
-    service = player_features(loaded_container)
-    with pytest.raises(NotFoundError):
-        service.vector(JOKIC, dt.date(2025, 11, 9))
-    upcoming = service.vector(
-        JOKIC, dt.date(2025, 11, 16), opp="MIN", is_home=True, stat="Points", line=28.5
-    )
-    assert upcoming.at[0, "f_games_season"] > 0
-    assert 0 <= upcoming.at[0, "f_hit_rate_l10"] <= 1
+def test_an_unscheduled_game_is_priced_from_the_given_opponent_without_injury_report(
+    loaded_container: Container,
+) -> None:
+    day = dt.date(2025, 11, 16)
+    with loaded_container.sessions() as session:
+        assert repo.next_game(session, "DEN", day) is None  # beyond the stored schedule
+    with loaded_container.engine.begin() as connection:
+        connection.execute(
+            insert(Injury),
+            [{"player_id": 1627750, "report_date": day, "status": "out", "source": "test"}],
+        )
+    upcoming = ServingTarget(JOKIC, day, "DEN", "MIN", True, scheduled=False)
+    served = _served(loaded_container, upcoming)
+    assert (served.at[0, "opp"], bool(served.at[0, "is_home"])) == ("MIN", True)
+    assert served.at[0, "f_games_season"] > 0
+    assert served.at[0, "f_teammates_out"] == 0  # an unscheduled game reads no injury report

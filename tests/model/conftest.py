@@ -12,7 +12,8 @@ from statmusepicks.evaluation.baselines import market_lines
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.models.dataset import SeasonSplit
 from statmusepicks.models.predictor import Predictor
-from statmusepicks.models.training import TrainConfig, TrainingRun, train_models
+from statmusepicks.models.train_config import TrainConfig
+from statmusepicks.models.training import TrainingRun, train_models
 
 BUNDLED = PROJECT_ROOT / "data" / "bundled"
 PLAYERS = 30

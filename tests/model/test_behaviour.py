@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from statmusepicks.core.errors import ModelNotAvailableError
 from statmusepicks.models import training
 from statmusepicks.models.predictor import Predictor
+from statmusepicks.models.train_config import TrainConfig
 from statmusepicks.models.training import TrainingRun, train_models
 from tests.model.conftest import SLICE_CONFIG
 
@@ -104,13 +107,13 @@ def test_a_failing_task_is_recorded_and_the_run_goes_on(
     frame, _ = real_slice
     real_fit = training.fit_global
 
-    def flaky(frame: pd.DataFrame, stat: str, config: training.TrainConfig) -> object:
+    def flaky(frame: pd.DataFrame, stat: str, config: TrainConfig) -> object:
         if stat == "rebounds":
             raise RuntimeError("boom")
         return real_fit(frame, stat, config)
 
     monkeypatch.setattr(training, "fit_global", flaky)
-    config = training.replace(
+    config = replace(
         SLICE_CONFIG, stats=("rebounds", "threes"), per_player=False, evaluate_test=False
     )
     run = train_models(frame, config)

@@ -13,6 +13,7 @@ from statmusepicks import __version__
 from statmusepicks.api.errors import install_error_handlers
 from statmusepicks.api.middleware import install_middleware
 from statmusepicks.api.routes import (
+    analysis,
     backtests,
     board,
     context,
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     backtests.router,
     context.router,
     predict.router,
+    analysis.router,
     board.router,
     models.router,
     track_record.router,

@@ -1,13 +1,16 @@
-"""FastAPI dependencies, gathered in one place."""
+"""FastAPI dependencies, gathered in one place and declared once as `Annotated` aliases."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import Cache
 from statmusepicks.services.container import Container
+from statmusepicks.services.context import ContextService, context_service
 
 
 def get_container(request: Request) -> Container:
@@ -29,3 +32,12 @@ def get_cache(request: Request) -> Cache:
 def get_session(request: Request) -> Session:
     """A database session (the caller closes it)."""
     return get_container(request).sessions()
+
+
+def get_context_service(request: Request) -> ContextService:
+    """The process's context service."""
+    return context_service(get_container(request))
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+ContextServiceDep = Annotated[ContextService, Depends(get_context_service)]

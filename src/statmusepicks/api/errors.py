@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from statmusepicks.core.errors import RateLimitedError, StatMusePicksError
 from statmusepicks.core.logging import get_logger
 
 log = get_logger(__name__)
+
+# What each status means on this API, shown next to the error schema in OpenAPI.
+STATUS_MEANINGS = {
+    401: "No API key, or an unknown one.",
+    403: "A revoked key.",
+    404: "Not found (unknown player, model, backtest...).",
+    409: "Ambiguous player name; `candidates` lists the matches.",
+    413: "Batch too large.",
+    422: "Invalid input; `details` lists each problem when it is a parameter.",
+    429: "Over the rate limit; `Retry-After` says when to retry.",
+    503: "No data or model can serve the request yet.",
+    504: "The request ran over the time budget.",
+}
+# Answers of every protected route, whatever it does.
+PROTECTED = (401, 403, 429, 504)
+
+
+class ErrorResponse(BaseModel):
+    """Every error body: a readable `error`, a stable `code`, then details of that error."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(examples=["No player matches 'Nobody Atall'."])
+    code: str = Field(examples=["not_found"])
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: the JSON error shape under each status it can answer."""
+    return {
+        status: {"model": ErrorResponse, "description": STATUS_MEANINGS[status]}
+        for status in statuses
+    }
 
 
 def error_body(message: str, code: str, **details: object) -> dict[str, object]:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from statmusepicks.api.errors import error_body
 from statmusepicks.core.errors import StatMusePicksError
 from statmusepicks.core.settings import Settings
+from statmusepicks.data.db.session import DATABASE_RETRY_AFTER_SECONDS, is_database_outage
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import authenticate
 from statmusepicks.services.rate_limit import rate_limiter
@@ -120,6 +121,10 @@ class ProtectionMiddleware:
         await self.app(scope, receive, send_with_limits)
 
 
+# Streams last as long as the model writes; the provider's idle timeout bounds them instead.
+UNBUDGETED_PATHS = ("/api/ollama_stream",)
+
+
 class TimeoutMiddleware:
     """Cut a request that runs over the budget with a 504 JSON answer."""
 
@@ -128,7 +133,7 @@ class TimeoutMiddleware:
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNBUDGETED_PATHS:
             await self.app(scope, receive, send)
             return
         started = False
@@ -152,7 +157,47 @@ class TimeoutMiddleware:
             await _send_json(send, 504, body)
 
 
+class DatabaseOutageMiddleware:
+    """A database that cannot be reached answers 503 with Retry-After, never a 500.
+
+    ASGI-level rather than an exception handler because the key check above reads the database
+    outside FastAPI's handlers, and an outage must look the same whichever layer noticed it. The
+    pool re-opens connections on the next request (`pool_pre_ping`), so the service recovers
+    by itself once the database is back.
+    """
+
+    def __init__(self, app: ASGIApp, retry_after: int = DATABASE_RETRY_AFTER_SECONDS) -> None:
+        self.app = app
+        self.retry_after = retry_after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started or not is_database_outage(exc):
+                raise
+            body = error_body(
+                f"The database is unavailable; retry in {self.retry_after} s.",
+                "database_unavailable",
+                retry_after=self.retry_after,
+            )
+            await _send_json(send, 503, body, {"Retry-After": str(self.retry_after)})
+
+
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """Add the time budget and protection (call before CORS so CORS wraps their answers)."""
+    """Add the time budget, outage answers and protection (call before CORS so CORS wraps
+    their answers)."""
     app.add_middleware(ProtectionMiddleware)
+    app.add_middleware(DatabaseOutageMiddleware)
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)

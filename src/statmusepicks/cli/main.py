@@ -8,6 +8,7 @@ from statmusepicks.cli import (
     backtest,
     data,
     db,
+    deploy,
     evaluate,
     features,
     grade,
@@ -45,6 +46,7 @@ app.add_typer(models.app, name="models")
 app.command("evaluate")(evaluate.evaluate)
 app.add_typer(keys.app, name="keys")
 app.command("grade")(grade.grade)
+app.add_typer(deploy.app, name="deploy")
 
 
 @app.callback()

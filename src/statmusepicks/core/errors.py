@@ -77,13 +77,6 @@ class ServiceUnavailableError(StatMusePicksError):
     code = "service_unavailable"
 
 
-class TimeoutExceededError(StatMusePicksError):
-    """Work took longer than the request budget."""
-
-    status_code = 504
-    code = "timeout"
-
-
 class DataError(StatMusePicksError):
     """Data on disk or in the database is unusable."""
 

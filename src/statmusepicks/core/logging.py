@@ -10,8 +10,14 @@ import structlog
 
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     """Route stdlib and structlog records through one renderer (JSON in deployments)."""
+    # Plain tracebacks: the default pretty formatter renders every frame's locals (whole data
+    # frames), which takes seconds on the event loop and stalls every other request.
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[

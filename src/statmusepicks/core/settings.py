@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     sync_cron: str = "0 6 * * *"
     sync_timezone: str = "America/New_York"
 
+    # Language model for written analyses (optional: unset means a deterministic write-up).
+    # Ollama through its own client, or any OpenAI-compatible chat-completions server.
+    ollama_url: str | None = None
+    ollama_model: str = "llama3.1"
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = 60.0
+    cache_ttl_analysis: int = 24 * 3600
+
     # Betting decisions.
     edge_threshold: float = 0.03
     kelly_fraction: float = 0.25

@@ -1,4 +1,4 @@
-"""The stat vocabulary shared by every layer: canonical names, aliases and box-score parts.
+"""The stat vocabulary shared by every layer: stats, markets and the names of model scopes.
 
 Combos (PRA, P+R, ...) are sums of box-score columns, so every layer prices them from the same
 components instead of inventing separate guesses.
@@ -11,12 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from statmusepicks.core.errors import ValidationError
-
-# Counting columns of an NBA.com box score, in the order the bundled files and tables use.
-BOX_SCORE_COLUMNS = (
-    "pts", "reb", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf",
-    "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,10 +64,22 @@ STATS: dict[str, StatSpec] = {
     )
 }
 
-# The four stats with the deepest markets; quick training covers these first.
-MAIN_STATS = ("points", "rebounds", "assists", "threes")
 # Single box-score stats modelled directly; combos are derived from these.
 BASE_STATS = ("points", "rebounds", "assists", "threes", "steals", "blocks", "turnovers")
+# The sportsbook markets The Odds API quotes and the bundled prop lines hold.
+BOOK_MARKETS = ("points", "rebounds", "assists", "threes", "pra", "blocks", "steals")
+# Markets a stored prop line may carry: the book markets, plus turnovers and the two-stat combos
+# that hand-made lines files (PrizePicks boards) add.
+LINE_MARKETS = (*BOOK_MARKETS, "turnovers", "pr", "pa", "ra")
+
+# Model scopes, most specific first: a player's own model, the league-wide model, and the
+# season-average distribution served when no trained model covers the case.
+PLAYER_SCOPE = "player"
+GLOBAL_SCOPE = "global"
+SEASON_AVERAGE_SCOPE = "season_average"
+MODEL_SCOPES = (PLAYER_SCOPE, GLOBAL_SCOPE, SEASON_AVERAGE_SCOPE)
+# Registry alias of the version that serves; the other registered alias is the challenger.
+CHAMPION = "champion"
 
 _ALIASES: dict[str, str] = {
     "pts": "points",

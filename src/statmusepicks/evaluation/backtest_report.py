@@ -7,9 +7,9 @@ labelled SYNTHETIC in the file names' contents, chart titles and the HTML banner
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from jinja2 import Environment, PackageLoader, is_undefined
 from matplotlib.figure import Figure
 
-from statmusepicks.evaluation.backtest import BacktestResult
+from statmusepicks.evaluation.backtest_types import BacktestResult
 from statmusepicks.evaluation.reports import reliability_diagram
 from statmusepicks.evaluation.strategies import BASELINE_STRATEGIES
 
@@ -66,7 +67,13 @@ SUMMARY_COLUMNS = [
     "max_drawdown_units",
     "sharpe_daily",
 ]
-CHARTS = ("bankroll", "reliability", "roi_by_edge", "brier_by_stat")
+CHART_CAPTIONS = {
+    "bankroll": "Bankroll per strategy (flat strategies stake 1 unit of 100)",
+    "reliability": "Reliability: model vs de-vigged market on the same settled props",
+    "roi_by_edge": "ROI by the edge the model claimed",
+    "brier_by_stat": "Brier by stat, model vs market",
+}
+REPORT_TEMPLATE = "backtest_report.html"
 
 
 def label(result: BacktestResult) -> str:
@@ -262,143 +269,64 @@ def write_report(
 
 
 def _pct(value: Any) -> str:
-    return "-" if value is None else f"{100 * value:+.2f} %"
+    return "-" if value is None or is_undefined(value) else f"{100 * value:+.2f} %"
 
 
 def _num(value: Any, digits: int = 4) -> str:
-    if value is None:
+    if value is None or is_undefined(value):
         return "-"
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:.{digits}f}"
 
 
-def _strategy_table(summary: dict[str, Any]) -> str:
-    head = (
-        "<tr><th>strategy</th><th>bets</th><th>win rate</th><th>ROI</th><th>95 % CI</th>"
-        "<th>units</th><th>max drawdown</th><th>Sharpe (daily)</th><th>CLV</th>"
-        "<th>bets for significance</th></tr>"
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    """The report templates, shipped as package data; every value is HTML-escaped."""
+    environment = Environment(
+        loader=PackageLoader("statmusepicks.evaluation", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        keep_trailing_newline=True,
     )
-    rows = []
-    for name, stats in summary["strategies"].items():
-        interval = stats.get("roi_ci95")
-        ci = f"{_pct(interval[0])} .. {_pct(interval[1])}" if interval else "-"
-        rows.append(
-            f"<tr><td>{html.escape(name)}</td><td>{stats['bets']:,}</td>"
-            f"<td>{_pct(stats['win_rate']) if stats['win_rate'] is not None else '-'}</td>"
-            f"<td>{_pct(stats['roi'])}</td><td>{ci}</td>"
-            f"<td>{stats['profit_units']:+.1f}</td><td>{_pct(stats.get('max_drawdown'))}</td>"
-            f"<td>{_num(stats.get('sharpe_daily'), 3)}</td><td>{_pct(stats.get('clv_mean'))}</td>"
-            f"<td>{_num(stats.get('bets_for_significance'))}</td></tr>"
-        )
-    return f"<table>{head}{''.join(rows)}</table>"
+    environment.filters.update(pct=_pct, num=_num, count_of=_count, as_json=json.dumps)
+    return environment
 
 
-def _breakdown_table(summary: dict[str, Any], group: str) -> str:
+def _breakdown_rows(summary: dict[str, Any], group: str) -> list[dict[str, Any]]:
     """Bets and ROI of each pricer strategy (baselines left out) per stat or per book."""
-    head = (
-        "<tr><th>strategy</th><th>" + group + "</th><th>bets</th><th>ROI</th><th>95 % CI</th></tr>"
-    )
-    rows = []
-    for name, stats in summary["strategies"].items():
-        if name in BASELINE_STRATEGIES:
-            continue
-        for key, values in stats[f"by_{group}"].items():
-            interval = values.get("roi_ci95")
-            ci = f"{_pct(interval[0])} .. {_pct(interval[1])}" if interval else "-"
-            rows.append(
-                f"<tr><td>{html.escape(name)}</td><td>{html.escape(key)}</td>"
-                f"<td>{values['bets']:,}</td><td>{_pct(values['roi'])}</td><td>{ci}</td></tr>"
-            )
-    return f"<table>{head}{''.join(rows)}</table>" if rows else ""
-
-
-def _probability_table(summary: dict[str, Any]) -> str:
-    frame = probability_rows(summary)
-    if frame.empty:
-        return "<p>No settled props were priced.</p>"
-    head = "<tr><th>stat</th><th>forecaster</th><th>props</th><th>Brier</th><th>log loss</th>"
-    head += "<th>ECE</th></tr>"
-    rows = "".join(
-        f"<tr><td>{html.escape(str(r.stat))}</td><td>{html.escape(str(r.forecaster))}</td>"
-        f"<td>{int(r.n):,}</td><td>{r.brier:.4f}</td><td>{r.log_loss:.4f}</td>"
-        f"<td>{r.ece:.4f}</td></tr>"
-        for r in frame.itertuples()
-    )
-    return f"<table>{head}{rows}</table>"
-
-
-def _image(path: Path, caption: str) -> str:
-    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (
-        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{encoded}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
+    return [
+        {"strategy": name, "key": key, **values}
+        for name, stats in summary["strategies"].items()
+        if name not in BASELINE_STRATEGIES
+        for key, values in stats[f"by_{group}"].items()
+    ]
 
 
 def render_html(result: BacktestResult, charts: dict[str, Path]) -> str:
     """One HTML page with every table and chart embedded (no external files or scripts)."""
     summary = result.summary
-    synthetic = result.config.synthetic
-    banner = (
-        '<p class="synthetic">SYNTHETIC: these lines are not real sportsbook prices; '
-        "nothing here says anything about real betting results.</p>"
-        if synthetic
-        else '<p class="real">Real sportsbook lines (The Odds API captures).</p>'
+    images = [
+        {
+            "caption": CHART_CAPTIONS[name],
+            "data": base64.b64encode(path.read_bytes()).decode("ascii"),
+        }
+        for name, path in charts.items()
+    ]
+    return (
+        _environment()
+        .get_template(REPORT_TEMPLATE)
+        .render(
+            summary=summary,
+            label=label(result),
+            synthetic=result.config.synthetic,
+            refit_days=result.config.refit_days,
+            breakdowns={group: _breakdown_rows(summary, group) for group in ("stat", "book")},
+            probability=probability_rows(summary).to_dict("records"),
+            images=images,
+        )
     )
-    captions = {
-        "bankroll": "Bankroll per strategy (flat strategies stake 1 unit of 100)",
-        "reliability": "Reliability: model vs de-vigged market on the same settled props",
-        "roi_by_edge": "ROI by the edge the model claimed",
-        "brier_by_stat": "Brier by stat, model vs market",
-    }
-    images = "".join(_image(path, captions[name]) for name, path in charts.items())
-    lines = summary["lines"]
-    buckets = "".join(
-        f"<tr><td>{html.escape(row['bucket'])}</td><td>{row['bets']:,}</td>"
-        f"<td>{_pct(row['roi'])}</td><td>{_pct(row['mean_edge'])}</td></tr>"
-        for row in summary["edge_buckets"]
-    )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>StatMusePicks backtest {summary["start"]} .. {summary["end"]} ({label(result)})</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1000px; color: #222; }}
-table {{ border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }}
-th:first-child, td:first-child {{ text-align: left; }}
-.synthetic {{ background: #fdecea; border: 2px solid #c0392b; padding: 0.6rem; font-weight: bold; }}
-.real {{ background: #eafaf1; border: 1px solid #27ae60; padding: 0.6rem; }}
-img {{ max-width: 100%; }} figure {{ margin: 1.5rem 0; }}
-.note {{ font-size: 0.85rem; color: #555; }}
-</style></head><body>
-<h1>Backtest {summary["start"]} .. {summary["end"]}</h1>
-{banner}
-<p>Pricer <b>{html.escape(summary["pricer"])}</b>, prices from <b>{html.escape(summary["book"])}</b>
-(best = line shopping across books at the same line), refit every
-{result.config.refit_days} days on data strictly before the refit date.
-{summary["days"]} game days, {summary["props"]:,} props, {summary["props_priced"]:,} priced.
-Results: {html.escape(json.dumps(summary["results"]))}.</p>
-<h2>Strategies</h2>
-{_strategy_table(summary)}
-<p class="note">ROI = profit / staked; the 95 % interval resamples whole days (bets on one day
-are correlated). Voided bets (player did not play) are refunded and not counted; pushes are
-refunded and counted. Bets for significance: bets needed at the observed mean and spread of
-returns for the edge to sit 1.96 standard errors above zero (blank when the edge is not
-positive).</p>
-<h2>By stat</h2>
-{_breakdown_table(summary, "stat")}
-<h2>By book (the book whose price was taken)</h2>
-{_breakdown_table(summary, "book")}
-<h2>Probability quality (same props for every forecaster)</h2>
-{_probability_table(summary)}
-<h2>ROI by claimed edge</h2>
-<table><tr><th>edge</th><th>props</th><th>ROI</th><th>mean claimed edge</th></tr>{buckets}</table>
-{images}
-<h2>Lines</h2>
-<p class="note">{html.escape(json.dumps(lines))}. Snapshots captured after tip-off are never
-used; quotes far from every other book at the same line (stale or mis-sided) are dropped.</p>
-<p class="note">Betting involves risk. Past results on these lines do not predict future
-results. If gambling stops being fun, call 1-800-GAMBLER.</p>
-</body></html>
-"""

@@ -13,15 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from statmusepicks.evaluation.backtest_types import BacktestConfig
 from statmusepicks.evaluation.odds import american_to_decimal
-
-if TYPE_CHECKING:
-    from statmusepicks.evaluation.backtest import BacktestConfig
 
 # Two-sided 95 %: the edge is significant once it is 1.96 standard errors from zero.
 Z_95 = 1.959964

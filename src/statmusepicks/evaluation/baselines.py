@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from statmusepicks.core.stats import STATS, resolve_stat
-from statmusepicks.evaluation.backtest import settle
 from statmusepicks.evaluation.odds import devig
+from statmusepicks.evaluation.props import settle
 
 EMA_ALPHA = 0.3
 LAST_N = 10

@@ -1,36 +1,48 @@
-"""Scores for point predictions and probabilities. Pure functions over arrays."""
+"""Scores for point predictions and probabilities. Pure functions over arrays.
+
+The textbook scores come from sklearn.metrics; what sklearn lacks (the reliability table, ECE
+and randomised PIT) is defined here. Each score is NaN, as a plain mean would be, when there is
+no row to score or a value is missing: sklearn refuses such input, and the reports show a gap.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sklearn import metrics as sk
 
-EPS = 1e-12
+# A forecast of exactly 0 or 1 that is wrong would cost an infinite log loss; 1e-6 caps it at
+# 13.8 nats, so one overconfident line cannot swamp a season of them.
+LOG_LOSS_CLIP = 1e-6
+BINARY = [0, 1]
 
 
 def mae(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
     """Mean absolute error."""
-    return float(np.mean(np.abs(np.asarray(actual, float) - np.asarray(predicted, float))))
+    y, yhat = _scorable(actual, predicted)
+    return float(sk.mean_absolute_error(y, yhat)) if y.size else float("nan")
 
 
 def rmse(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
     """Root mean squared error."""
-    return float(np.sqrt(np.mean((np.asarray(actual, float) - np.asarray(predicted, float)) ** 2)))
+    y, yhat = _scorable(actual, predicted)
+    return float(sk.root_mean_squared_error(y, yhat)) if y.size else float("nan")
 
 
 def brier(outcome: npt.ArrayLike, probability: npt.ArrayLike) -> float:
     """Mean squared error of a probability against a 0/1 outcome (0.25 for a coin)."""
-    y = np.asarray(outcome, float)
-    p = np.asarray(probability, float)
-    return float(np.mean((p - y) ** 2))
+    y, p = _scorable(outcome, probability)
+    return float(sk.brier_score_loss(y, p, labels=BINARY)) if y.size else float("nan")
 
 
 def log_loss(outcome: npt.ArrayLike, probability: npt.ArrayLike) -> float:
     """Mean negative log likelihood of 0/1 outcomes (0.693 for a coin)."""
-    y = np.asarray(outcome, float)
-    p = np.clip(np.asarray(probability, float), 1e-6, 1 - 1e-6)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    y, p = _scorable(outcome, probability)
+    if not y.size:
+        return float("nan")
+    clipped = np.clip(p, LOG_LOSS_CLIP, 1 - LOG_LOSS_CLIP)
+    return float(sk.log_loss(y, clipped, labels=BINARY))
 
 
 def reliability_table(
@@ -82,3 +94,14 @@ def pit_values(
     lo = np.asarray(cdf_below, float)
     hi = np.asarray(cdf_at, float)
     return lo + rng.random(lo.shape) * (hi - lo)
+
+
+def _scorable(
+    truth: npt.ArrayLike, estimate: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Both arrays as floats, or two empty arrays when a value is missing (the score is NaN)."""
+    y = np.asarray(truth, float)
+    yhat = np.asarray(estimate, float)
+    if not (np.isfinite(y).all() and np.isfinite(yhat).all()):
+        return np.empty(0), np.empty(0)
+    return y, yhat

@@ -1,9 +1,10 @@
 """Reference pricers for backtests: the de-vigged market, and an honest season-average model.
 
-Both follow the `Pricer` / `PricerFactory` protocols of `evaluation.backtest`. The market pricer
-is the benchmark (its bets should lose about the books' margin); the season-average pricer is the
-simplest model worth beating: each player's season-to-date mean (shrunk towards last season's
-while the season is young) with a negative binomial spread fitted on games before the refit date.
+Both follow the `Pricer` / `PricerFactory` protocols of `evaluation.backtest_types`. The market
+pricer is the benchmark (its bets should lose about the books' margin); the season-average
+pricer is the simplest model worth beating: each player's season-to-date mean (shrunk towards
+last season's while the season is young) with a negative binomial spread fitted on games before
+the refit date.
 """
 
 from __future__ import annotations
@@ -15,15 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from statmusepicks.core.stats import resolve_stat
+from statmusepicks.core.seasons import previous_season, season_of
+from statmusepicks.core.stats import BOOK_MARKETS, resolve_stat
 
 PRICE_COLUMNS = ["p_over", "p_under", "p_push", "predicted"]
-
-
-def season_of(day: dt.date) -> str:
-    """The NBA season a date belongs to (seasons start in October): 2025-11-01 -> '2025-26'."""
-    start = day.year if day.month >= 8 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def stat_values(history: pd.DataFrame, market: str) -> pd.Series:
@@ -88,15 +84,7 @@ class SeasonMeanPricer:
     prior_games: float = 5.0
     dispersion_seasons: int = 2
     min_games: int = 10
-    markets: tuple[str, ...] = (
-        "points",
-        "rebounds",
-        "assists",
-        "threes",
-        "pra",
-        "blocks",
-        "steals",
-    )
+    markets: tuple[str, ...] = BOOK_MARKETS
 
     def fit(self, as_of: dt.date, history: pd.DataFrame) -> FittedSeasonMean:
         """Dispersion per stat from player-seasons before `as_of` (pooled method of moments)."""
@@ -134,7 +122,7 @@ class FittedSeasonMean:
         day = props["game_date"].iloc[0]
         season = season_of(day)
         this_season = history[history["season"] == season]
-        last_season = history[history["season"] == season_of(dt.date(int(season[:4]) - 1, 12, 1))]
+        last_season = history[history["season"] == previous_season(season)]
         for market, rows in props.groupby("market"):
             key = str(market)
             now = (

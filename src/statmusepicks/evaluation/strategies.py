@@ -24,8 +24,12 @@ BASELINE_STRATEGIES = ("always_over", "always_under", "frontend")
 
 @dataclass(frozen=True)
 class StrategyParams:
-    """Thresholds and sizing. Defaults follow the issue: EV > 3 %, 60 % confidence, 1/4 Kelly
-    capped at 2 % of bankroll, and the frontend's 0.55 cut on sigmoid((predicted - line) / 5)."""
+    """Thresholds and sizing: EV > 3 %, 60 % confidence, 1/4 Kelly capped at 2 % of bankroll.
+
+    A fraction of Kelly because the probabilities are estimates and full Kelly on an overstated
+    edge overbets; the cap keeps one mispriced prop from sinking a day. The frontend strategy
+    replays the origin frontend's rule, a 0.55 cut on sigmoid((predicted - line) / 5), as the
+    baseline the models must beat (docs/backtesting.md)."""
 
     edge_threshold: float = 0.03
     confidence: float = 0.60

@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from statmusepicks.features.inputs import FeatureInputs, season_years
+from statmusepicks.core.box_score import plays_finished, shooting_possessions
+from statmusepicks.core.seasons import season_start_years
+from statmusepicks.features.inputs import FeatureInputs
 from statmusepicks.features.timeline import Timeline, window_sum
 
 EFFICIENCY_WINDOW = 10
@@ -82,8 +84,8 @@ def _per_game_parts(inputs: FeatureInputs) -> dict[str, tuple[np.ndarray, np.nda
         for column in (*_OPPONENT_TOTALS, "fg3m", "min")
     }
     box = _team_box(inputs)
-    plays = player["fga"] + 0.44 * player["fta"] + player["tov"]
-    team_plays = box["team_fga"] + 0.44 * box["team_fta"] + box["team_tov"]
+    plays = plays_finished(player["fga"], player["fta"], player["tov"])
+    team_plays = plays_finished(box["team_fga"], box["team_fta"], box["team_tov"])
     game_score = (
         player["pts"]
         + 0.4 * player["fgm"]
@@ -100,7 +102,7 @@ def _per_game_parts(inputs: FeatureInputs) -> dict[str, tuple[np.ndarray, np.nda
     with np.errstate(invalid="ignore", divide="ignore"):
         team_drtg = 100 * box["other_pts"] / box["team_poss"]
     return {
-        "ts_pct": (player["pts"], 2 * (player["fga"] + 0.44 * player["fta"])),
+        "ts_pct": (player["pts"], 2 * shooting_possessions(player["fga"], player["fta"])),
         "efg_pct": (player["fgm"] + 0.5 * player["fg3m"], player["fga"]),
         # USG% = 100 * plays * (team minutes / 5) / (minutes * team plays), Basketball-Reference.
         "usg_pct": (100 * plays * box["team_min"] / 5, player["min"] * team_plays),
@@ -133,7 +135,7 @@ def _slot(entity: np.ndarray, number: np.ndarray) -> np.ndarray:
 
 
 def _team_season(seasons: pd.Series, teams: np.ndarray) -> np.ndarray:
-    return season_years(seasons.to_numpy(dtype=object)) * 64 + teams
+    return season_start_years(seasons.to_numpy(dtype=object)) * 64 + teams
 
 
 def teammates_out(inputs: FeatureInputs) -> pd.DataFrame:
@@ -152,7 +154,7 @@ def teammates_out(inputs: FeatureInputs) -> pd.DataFrame:
     order = np.lexsort((player, day, entity))
     entity, day, player = entity[order], day[order], player[order]
     minutes = rosters["min"].to_numpy(float)[order]
-    plays = (rosters["fga"] + 0.44 * rosters["fta"] + rosters["tov"]).to_numpy(float)[order]
+    plays = plays_finished(rosters["fga"], rosters["fta"], rosters["tov"]).to_numpy(float)[order]
 
     # Number each team's games within the season; a target gets its game's number, or the next
     # number when the game is not logged yet.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from statmusepicks.core.seasons import season_start_days
 from statmusepicks.features.arenas import distance_km, is_altitude, utc_offset
-from statmusepicks.features.inputs import FeatureInputs, season_start_day
+from statmusepicks.features.inputs import FeatureInputs
 
 # Rest is capped: beyond two weeks (season openers, injury returns) more days say nothing new,
 # and the ~180-day summer gap would dominate any linear model.
@@ -60,7 +61,7 @@ def calendar(inputs: FeatureInputs) -> pd.DataFrame:
     targets = inputs.targets
     day = targets["day"].to_numpy()
     months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    opening = season_start_day(targets["season"]) + SEASON_OPENING_OFFSET
+    opening = season_start_days(targets["season"]) + SEASON_OPENING_OFFSET
     return pd.DataFrame(
         {
             "f_month": (months % 12 + 1).astype(float),

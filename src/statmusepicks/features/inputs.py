@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
+from statmusepicks.core.box_score import BOX_SCORE_COLUMNS, possessions
 from statmusepicks.core.errors import ValidationError
-from statmusepicks.core.stats import BOX_SCORE_COLUMNS, STATS
+from statmusepicks.core.seasons import season_of_days, season_start_years
+from statmusepicks.core.stats import STATS
 from statmusepicks.features.arenas import team_codes
 from statmusepicks.features.timeline import Timeline, day_numbers
 
@@ -88,56 +88,6 @@ def stat_column(stat_key: str) -> str | None:
     return spec.key if spec.key in COMBO_COLUMNS else None
 
 
-def season_of(days: np.ndarray) -> np.ndarray:
-    """NBA season label of each day: seasons start in autumn, so September opens a new one.
-
-    (The 2019-20 bubble ended in August 2020 and the 2020-21 season began in December 2020.)
-    """
-    dates = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-    months = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    start = np.where(months >= 9, years, years - 1)
-    return np.array([_label(int(year)) for year in start], dtype=object)
-
-
-@lru_cache(maxsize=256)
-def _label(start_year: int) -> str:
-    return f"{start_year}-{(start_year + 1) % 100:02d}"
-
-
-@lru_cache(maxsize=256)
-def _previous_label(label: str) -> str:
-    return _label(int(label[:4]) - 1)
-
-
-def season_years(seasons: ArrayLike) -> np.ndarray:
-    """First calendar year of each season label ('2025-26' -> 2025)."""
-    labels = np.asarray(seasons, dtype=object)
-    return np.fromiter((_season_year(str(label)) for label in labels), np.int64, len(labels))
-
-
-@lru_cache(maxsize=256)
-def _season_year(label: str) -> int:
-    return int(label[:4])
-
-
-@lru_cache(maxsize=256)
-def _start_day(label: str) -> int:
-    return int(np.datetime64(f"{label[:4]}-09-01", "D").astype(np.int64))
-
-
-def previous_season(seasons: ArrayLike) -> np.ndarray:
-    """'2025-26' -> '2024-25' for each label."""
-    labels = np.asarray(seasons, dtype=object)
-    return np.array([_previous_label(str(label)) for label in labels], dtype=object)
-
-
-def season_start_day(seasons: ArrayLike) -> np.ndarray:
-    """Day number of 1 September of each season's first year (no season starts earlier)."""
-    labels = np.asarray(seasons, dtype=object)
-    return np.fromiter((_start_day(str(label)) for label in labels), np.int64, len(labels))
-
-
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
@@ -181,7 +131,10 @@ class FeatureInputs:
 
 
 _TEXT_COLUMNS = ("player_name", "game_id", "game_date", "season", "team", "opp")
-_NUMERIC_COLUMNS = (*BASE_COLUMNS, "oreb", "dreb", "pf", "fgm", "fga", "fg3a", "ftm", "fta")
+_NUMERIC_COLUMNS = (
+    *BASE_COLUMNS,
+    *(column for column in BOX_SCORE_COLUMNS if column not in BASE_COLUMNS),
+)
 
 
 def _prepare_player_logs(player_logs: pd.DataFrame) -> pd.DataFrame:
@@ -225,24 +178,28 @@ class TeamGames:
     league_seasons: pd.DataFrame
     seasons: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     ranks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _lookups: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _team_lookup: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
+    _league_lookup: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Built eagerly: serving threads share one instance, and a lookup filled lazily by
+        # whichever request arrives first is read half-built by the next one.
+        index = self.team_seasons.index
+        team_keys = season_start_years(index.get_level_values(1)) * 64 + index.get_level_values(0)
+        self._team_lookup = _sorted(
+            np.asarray(team_keys, np.int64), self.team_seasons[["drtg", "pace"]]
+        )
+        self._league_lookup = _sorted(
+            season_start_years(self.league_seasons.index), self.league_seasons[["drtg", "pace"]]
+        )
 
     def season_ratings(
         self, team_code: np.ndarray, seasons: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Full-season (drtg, pace) of each team and of the league (NaN when not played)."""
-        if not self._lookups:
-            index = self.team_seasons.index
-            team_keys = season_years(index.get_level_values(1)) * 64 + index.get_level_values(0)
-            self._lookups["team"] = _sorted(
-                np.asarray(team_keys, np.int64), self.team_seasons[["drtg", "pace"]]
-            )
-            self._lookups["league"] = _sorted(
-                season_years(self.league_seasons.index), self.league_seasons[["drtg", "pace"]]
-            )
-        years = season_years(seasons)
-        team = _lookup(*self._lookups["team"], years * 64 + np.asarray(team_code, np.int64))
-        league = _lookup(*self._lookups["league"], years)
+        years = season_start_years(seasons)
+        team = _lookup(*self._team_lookup, years * 64 + np.asarray(team_code, np.int64))
+        league = _lookup(*self._league_lookup, years)
         return team, league
 
 
@@ -265,8 +222,8 @@ def prepare_team_logs(team_logs: pd.DataFrame) -> TeamGames:
     _require(team_logs, TEAM_LOG_COLUMNS, "team logs")
     games = _regular_season(team_logs).copy()
     games["day"] = day_numbers(games["game_date"])
-    own = games["fga"] - games["oreb"] + games["tov"] + 0.44 * games["fta"]
-    other = games["opp_fga"] - games["opp_oreb"] + games["opp_tov"] + 0.44 * games["opp_fta"]
+    own = possessions(games["fga"], games["oreb"], games["tov"], games["fta"])
+    other = possessions(games["opp_fga"], games["opp_oreb"], games["opp_tov"], games["opp_fta"])
     # Both teams get the same number of possessions; the mean of the two estimates is steadier.
     games["poss"] = (own + other) / 2
     games["team_code"] = team_codes(games["team"].to_numpy())
@@ -316,7 +273,7 @@ def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.Dat
         missing: Any = None if column in _TEXT_COLUMNS else np.nan
         data[column] = np.where(found, picked, missing)
     given = frame["season"].to_numpy(dtype=object) if "season" in frame.columns else None
-    derived = season_of(data["day"])
+    derived = season_of_days(data["day"])
     season = data["season"]
     for index in np.flatnonzero(~found):
         season[index] = (
@@ -330,7 +287,7 @@ def _prepare_targets(targets: pd.DataFrame | None, logs: pd.DataFrame) -> pd.Dat
 
 
 def _team_season_key(frame: pd.DataFrame) -> np.ndarray:
-    years = season_years(frame["season"].to_numpy(dtype=object))
+    years = season_start_years(frame["season"].to_numpy(dtype=object))
     return years * 64 + frame["team_code"].to_numpy(np.int64)
 
 

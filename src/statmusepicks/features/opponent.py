@@ -11,15 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from statmusepicks.core.seasons import previous_seasons, season_of_days, season_start_days
 from statmusepicks.features.arenas import TEAMS
-from statmusepicks.features.inputs import (
-    BASE_COLUMNS,
-    FeatureInputs,
-    TeamGames,
-    previous_season,
-    season_of,
-    season_start_day,
-)
+from statmusepicks.features.inputs import BASE_COLUMNS, FeatureInputs, TeamGames
 from statmusepicks.features.timeline import Timeline, window_count, window_mean
 
 PRIOR_GAMES = 10
@@ -43,7 +37,7 @@ def ratings_as_of(
     previous = timeline.previous(team_code, day)
     same = timeline.label(teams.seasons, previous) == season
     played = np.where(same, timeline.state(running["games"].to_numpy(), previous), 0.0)
-    team_last, league_last = teams.season_ratings(team_code, previous_season(season))
+    team_last, league_last = teams.season_ratings(team_code, previous_seasons(season))
     result: dict[str, np.ndarray] = {"games": played}
     for column, (name, numerator, denominator, scale) in enumerate(
         (("drtg", "opp_pts", "poss", 100.0), ("pace", "poss", "min", 48.0 * 5))
@@ -69,11 +63,13 @@ def defence_ranks(teams: TeamGames, days: np.ndarray) -> np.ndarray:
     Returns an array (len(days), 30). Ranks depend on team games only, so they are cached on the
     TeamGames instance and shared by every request of a serving process.
     """
-    missing = np.setdiff1d(np.unique(days), np.fromiter(teams.ranks, np.int64, len(teams.ranks)))
+    # tuple() copies the keys in one step, so a rank added by another thread meanwhile is safe.
+    known = np.array(tuple(teams.ranks), np.int64)
+    missing = np.setdiff1d(np.unique(days), known)
     if len(missing):
         grid_day = np.repeat(missing, len(TEAMS))
         grid_team = np.tile(np.arange(len(TEAMS)), len(missing))
-        ratings = ratings_as_of(teams, grid_team, grid_day, season_of(grid_day))
+        ratings = ratings_as_of(teams, grid_team, grid_day, season_of_days(grid_day))
         ranks = (
             ratings["drtg"].groupby(grid_day).rank(method="min").to_numpy().reshape(-1, len(TEAMS))
         )
@@ -166,7 +162,7 @@ def defence_splits(inputs: FeatureInputs) -> pd.DataFrame:
     uses nothing from later games.
     """
     history, targets = inputs.history, inputs.targets
-    oldest = min(previous_season(targets["season"])) if len(targets) else None
+    oldest = min(previous_seasons(targets["season"])) if len(targets) else None
     recent = (history["season"] >= oldest).to_numpy() if oldest else np.zeros(len(history), bool)
     rank = np.full(len(history), np.nan)
     rank[recent] = _rank_of(
@@ -177,7 +173,7 @@ def defence_splits(inputs: FeatureInputs) -> pd.DataFrame:
     tier = np.where(rank <= TOP_TIER, 1, np.where(rank >= BOTTOM_TIER, 2, 0))
     grouped, timeline = _grouped_history(inputs, "defence_tiers", tier, keep=recent & (tier > 0))
     day = targets["day"].to_numpy()
-    season_start = season_start_day(previous_season(targets["season"]))
+    season_start = season_start_days(previous_seasons(targets["season"]))
     columns: dict[str, np.ndarray] = {}
     for code, label in ((1, "top10"), (2, "bottom10")):
         entity = targets["player_id"].to_numpy() * 64 + code

@@ -11,14 +11,9 @@ import numpy as np
 import pandas as pd
 
 from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.seasons import previous_seasons, season_start_days
 from statmusepicks.core.stats import resolve_stat
-from statmusepicks.features.inputs import (
-    ROLLING_COLUMNS,
-    FeatureInputs,
-    previous_season,
-    season_start_day,
-    stat_column,
-)
+from statmusepicks.features.inputs import ROLLING_COLUMNS, FeatureInputs, stat_column
 from statmusepicks.features.timeline import (
     window_count,
     window_max,
@@ -101,11 +96,11 @@ def season_averages(inputs: FeatureInputs) -> pd.DataFrame:
     seasons = history["season"].to_numpy()
     player = targets["player_id"].to_numpy()
     # The player's last game before this season opened closes his previous season.
-    last_of_previous = players.previous(player, season_start_day(targets["season"]))
+    last_of_previous = players.previous(player, season_start_days(targets["season"]))
     columns: dict[str, np.ndarray] = {}
     for name, previous, season in (
         ("season", inputs.previous, targets["season"]),
-        ("prev_season", last_of_previous, previous_season(targets["season"])),
+        ("prev_season", last_of_previous, previous_seasons(targets["season"])),
     ):
         same = players.label(seasons, previous) == np.asarray(season, dtype=object)
         played = np.where(same, players.state(games, previous), 0.0)

@@ -25,7 +25,6 @@ from statmusepicks.models.market import StackWeights
 
 FloatArray = npt.NDArray[np.float64]
 MODEL_PREFIX = "smp"
-SCOPES = ("player", "global", "season_average")
 
 
 def model_name(stat: str, scope: str) -> str:

@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats
 
+from statmusepicks.core.stats import GLOBAL_SCOPE
+
 Family = Literal["negbin", "normal"]
 FloatArray = npt.NDArray[np.float64]
 
@@ -46,7 +48,7 @@ class PropDistribution:
     family: Family = "negbin"
     stat: str = ""
     model_version: str = "unversioned"
-    scope: str = "global"
+    scope: str = GLOBAL_SCOPE
     contributions: tuple[tuple[str, float], ...] = field(default=())
     lattice: float = 1.0
 

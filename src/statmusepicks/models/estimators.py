@@ -25,7 +25,9 @@ from sklearn.preprocessing import StandardScaler
 from xgboost import DMatrix, XGBRegressor
 
 KINDS = ("xgboost", "elasticnet", "random_forest")
-# The brief's starting weights; `WeightedEnsemble.fit_weights` then moves them on validation.
+# Only the starting point of the weight search: `WeightedEnsemble.fit_weights` moves the weights
+# to the validation optimum on the simplex, so these seed SLSQP (docs/modelling.md) and weigh a
+# vote only when no validation rows are given.
 START_WEIGHTS = {"xgboost": 0.4, "elasticnet": 0.4, "random_forest": 0.2}
 
 FloatArray = npt.NDArray[np.float64]

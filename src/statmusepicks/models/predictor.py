@@ -36,7 +36,15 @@ import pandas as pd
 
 from statmusepicks.core.errors import ModelNotAvailableError
 from statmusepicks.core.settings import Settings
-from statmusepicks.core.stats import STATS, StatSpec, resolve_stat
+from statmusepicks.core.stats import (
+    GLOBAL_SCOPE,
+    MODEL_SCOPES,
+    PLAYER_SCOPE,
+    SEASON_AVERAGE_SCOPE,
+    STATS,
+    StatSpec,
+    resolve_stat,
+)
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.calibration import CalibratorRegistry
 from statmusepicks.models.distributions import PropDistribution, SpreadModel, combine_components
@@ -45,7 +53,8 @@ from statmusepicks.models.market import MarketStacker
 
 FloatArray = npt.NDArray[np.float64]
 TOP_CONTRIBUTIONS = 5
-SCOPE_RANK = {"season_average": 0, "global": 1, "player": 2}
+# A combo is only as specific as its least specific component: season_average < global < player.
+SCOPE_RANK = {scope: rank for rank, scope in enumerate(reversed(MODEL_SCOPES))}
 # Box-score column -> the single stat modelled on it (pts -> points, fg3m -> threes, ...).
 COLUMN_STAT = {spec.columns[0]: key for key, spec in STATS.items() if not spec.is_combo}
 # Spread of the season-average fallback, per mean: negative binomial with var = 1.3 mu + 0.04
@@ -82,7 +91,7 @@ class Predictor:
         predictor = cls()
         newest = ""
         for model in models:
-            if model.scope == "player":
+            if model.scope == PLAYER_SCOPE:
                 predictor.player_models[model.stat] = model
                 continue
             predictor.global_models[model.stat] = model
@@ -153,7 +162,7 @@ class Predictor:
             return self._season_average(features, column)
         mean = model.predict_mean(features)
         contrib = model.contributions(features) if explain else None
-        scope = ["global"] * rows
+        scope = [GLOBAL_SCOPE] * rows
         version = [model.label] * rows
         players = self.player_models.get(stat)
         if players is not None:
@@ -166,7 +175,7 @@ class Predictor:
                     local.shrinkage * own + (1.0 - local.shrinkage) * mean[where], 0.0
                 )
                 for i in where:
-                    scope[i] = "player"
+                    scope[i] = PLAYER_SCOPE
                     version[i] = players.label
         variance = model.spread.variance(mean)
         return Pricing(mean, variance, [model.spread.family] * rows, scope, version, contrib)
@@ -188,8 +197,8 @@ class Predictor:
             values,
             FALLBACK_SPREAD.variance(values),
             [FALLBACK_SPREAD.family] * rows,
-            ["season_average"] * rows,
-            ["season_average"] * rows,
+            [SEASON_AVERAGE_SCOPE] * rows,
+            [SEASON_AVERAGE_SCOPE] * rows,
             None,
         )
 

@@ -28,14 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from statmusepicks.core.errors import NotFoundError
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
+from statmusepicks.core.stats import CHAMPION
 from statmusepicks.data.db.models import ModelRecord
 from statmusepicks.data.db.session import session_scope
 from statmusepicks.models.bundle import MODEL_PREFIX, StatModel
 
 EXPERIMENT = "statmusepicks"
-CHAMPION = "champion"
 CHALLENGER = "challenger"
-ALIASES = (CHAMPION, CHALLENGER)
 MODEL_FILE = "model.joblib"
 
 log = get_logger(__name__)

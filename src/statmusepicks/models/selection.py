@@ -83,11 +83,3 @@ def select_features(
     elif method == "importance":
         chosen = importance_filter(rows, chosen, target)
     return chosen if chosen else list(features)
-
-
-def selection_report(frame: pd.DataFrame, features: list[str], target: str) -> dict[str, int]:
-    """How many features each method keeps (for the training report)."""
-    return {
-        method: len(select_features(frame, features, target, method))
-        for method in ("correlation", "lasso", "importance")
-    } | {"all": int(np.size(features))}

@@ -20,16 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from statmusepicks.core.seasons import season_of, seasons_before
 from statmusepicks.core.settings import Settings
+from statmusepicks.core.stats import BASE_STATS, BOOK_MARKETS, GLOBAL_SCOPE, resolve_stat
 from statmusepicks.data.ingest.bundled import read_team_logs
-from statmusepicks.evaluation.pricers import PRICE_COLUMNS, season_of, stat_values
+from statmusepicks.evaluation.pricers import PRICE_COLUMNS, stat_values
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.models.calibration import CalibratorRegistry
 from statmusepicks.models.dataset import SeasonSplit
 from statmusepicks.models.distributions import split_line
 from statmusepicks.models.market import MarketStacker
 from statmusepicks.models.predictor import COLUMN_STAT, Predictor
-from statmusepicks.models.training import TrainConfig, quick_config, train_models
+from statmusepicks.models.train_config import TrainConfig, quick_config
+from statmusepicks.models.training import train_models
 
 # Seasons of box scores the training frame spans (3 to train, the last complete one to
 # validate, the current one refit into production), and the seasons features are built from.
@@ -40,15 +43,14 @@ FEATURE_SEASONS = 2
 WALK_FORWARD_TRAINING = {"kinds": ("xgboost",), "variants": ("xgboost",)}
 
 
-def _season_back(season: str, years: int) -> str:
-    start = int(season[:4]) - years
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
 def _components(market: str) -> list[str]:
-    from statmusepicks.core.stats import resolve_stat
-
     return [COLUMN_STAT[column] for column in resolve_stat(market).columns]
+
+
+# The base stats the book markets are built from (turnovers have no market to price).
+MARKET_STATS = tuple(
+    stat for stat in BASE_STATS if any(stat in _components(market) for market in BOOK_MARKETS)
+)
 
 
 @dataclass
@@ -57,7 +59,7 @@ class ModelPricerFactory:
 
     team_logs: pd.DataFrame
     market_aware: bool = False
-    stats: tuple[str, ...] = ("points", "rebounds", "assists", "threes", "steals", "blocks")
+    stats: tuple[str, ...] = MARKET_STATS
     model_refit_days: int = 28
     train_config: TrainConfig = field(
         default_factory=lambda: quick_config(
@@ -92,19 +94,19 @@ class ModelPricerFactory:
 
     def _train(self, as_of: dt.date, history: pd.DataFrame) -> Predictor:
         season = season_of(as_of)
-        first = _season_back(season, TRAIN_SEASONS + 1)
+        first = seasons_before(season, TRAIN_SEASONS + 1)
         logs = history[history["season"] >= first]
         teams = self.team_logs[pd.to_datetime(self.team_logs["game_date"]).dt.date < as_of]
         frame = build_feature_frame(logs, teams)
         split = SeasonSplit(
-            train_first=_season_back(season, TRAIN_SEASONS),
-            train_last=_season_back(season, 2),
-            valid=_season_back(season, 1),
+            train_first=seasons_before(season, TRAIN_SEASONS),
+            train_last=seasons_before(season, 2),
+            valid=seasons_before(season, 1),
             test="",
         )
         config = replace(self.train_config, stats=self.stats, split=split)
         run = train_models(frame, config)
-        return Predictor.from_models([m for m in run.models if m.scope == "global"])
+        return Predictor.from_models([m for m in run.models if m.scope == GLOBAL_SCOPE])
 
     def _fit_market_models(
         self, history: pd.DataFrame
@@ -168,11 +170,11 @@ class FittedModelPricer:
         if not priceable.any():
             return out
         season = season_of(day)
-        logs = history[history["season"] >= _season_back(season, FEATURE_SEASONS - 1)]
+        logs = history[history["season"] >= seasons_before(season, FEATURE_SEASONS - 1)]
         teams = self.factory.team_logs
         teams = teams[
             (pd.to_datetime(teams["game_date"]).dt.date < day)
-            & (teams["season"] >= _season_back(season, FEATURE_SEASONS - 1))
+            & (teams["season"] >= seasons_before(season, FEATURE_SEASONS - 1))
         ]
         chosen = targets[priceable]
         features = build_feature_frame(logs, teams, chosen.reset_index(drop=True))

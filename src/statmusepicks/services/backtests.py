@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,13 +22,9 @@ from statmusepicks.core.errors import NotFoundError, ServiceUnavailableError, Va
 from statmusepicks.core.logging import get_logger
 from statmusepicks.data.db.models import Backtest, PlayerGameStats, PropLine
 from statmusepicks.data.ingest.bundled import read_player_logs, read_prop_lines
-from statmusepicks.evaluation.backtest import (
-    BacktestConfig,
-    BacktestEngine,
-    BacktestResult,
-    PricerFactory,
-)
+from statmusepicks.evaluation.backtest import BacktestEngine
 from statmusepicks.evaluation.backtest_report import json_summary, write_report
+from statmusepicks.evaluation.backtest_types import BacktestConfig, BacktestResult, PricerFactory
 from statmusepicks.evaluation.pricers import MarketPricer, SeasonMeanPricer
 from statmusepicks.evaluation.strategies import StrategyParams, strategies_for
 from statmusepicks.services.container import Container
@@ -38,6 +35,13 @@ log = get_logger(__name__)
 REAL_LINE_SOURCES = ("odds_api_historical", "odds_api_daily_snapshot", "odds_api")
 LineSource = Literal["auto", "db", "bundled"]
 Progress = Callable[[dt.date, int, int], None]
+
+
+# Pages of stored runs: ids are PostgreSQL `integer`s, and a million runs is more than a
+# service ever stores, so larger offsets are refused before they reach the database.
+MAX_PAGE = 500
+MAX_OFFSET = 1_000_000
+MAX_BACKTEST_ID = 2**31 - 1
 
 
 # Builds a pricer factory for a run, given the markets it covers (None: all).
@@ -218,49 +222,95 @@ def _store(
         return int(row.id)
 
 
-def _headline(summary: dict[str, Any]) -> dict[str, Any]:
+class StrategyHeadline(BaseModel):
+    """A strategy's bets and return over the run (None where it placed no bet)."""
+
+    bets: int | None = None
+    roi: float | None = None
+    roi_ci95: list[float | None] | None = Field(None, description="95 % interval of the ROI.")
+    profit_units: float | None = None
+
+
+class StoredBacktest(BaseModel):
+    """A stored run: dates, pricer, book, whether its lines were synthetic."""
+
+    id: int
+    created_at: dt.datetime | None
+    start_date: dt.date
+    end_date: dt.date
+    synthetic: bool
+    pricer: str | None
+    book: str | None
+    output_dir: str | None
+    params: dict[str, Any]
+
+
+class BacktestListItem(StoredBacktest):
+    """A stored run with each strategy's headline figures."""
+
+    strategies: dict[str, StrategyHeadline]
+
+
+class BacktestDetail(StoredBacktest):
+    """A stored run with its full summary (strategies, probability quality, edge buckets)."""
+
+    summary: dict[str, Any] = Field(
+        description="The run's summary.json: see docs/backtesting.md for its sections."
+    )
+
+
+class BacktestPage(BaseModel):
+    """One page of stored runs, newest first."""
+
+    backtests: list[BacktestListItem]
+    limit: int
+    offset: int
+
+
+def _stored(row: Backtest) -> dict[str, Any]:
     return {
-        name: {key: stats.get(key) for key in ("bets", "roi", "roi_ci95", "profit_units")}
-        for name, stats in summary.get("strategies", {}).items()
-    }
-
-
-def _describe(row: Backtest, *, full: bool) -> dict[str, Any]:
-    described: dict[str, Any] = {
         "id": row.id,
-        "created_at": row.created_at.isoformat() if row.created_at else None,
-        "start_date": row.start_date.isoformat(),
-        "end_date": row.end_date.isoformat(),
+        "created_at": row.created_at,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
         "synthetic": row.synthetic,
         "pricer": row.summary.get("pricer"),
         "book": row.summary.get("book"),
         "output_dir": row.output_dir,
         "params": row.params,
     }
-    if full:
-        described["summary"] = row.summary
-    else:
-        described["strategies"] = _headline(row.summary)
-    return described
 
 
-def list_backtests(
-    container: Container, *, limit: int = 50, offset: int = 0
-) -> list[dict[str, Any]]:
+def list_backtests(container: Container, *, limit: int = 50, offset: int = 0) -> BacktestPage:
     """Stored runs, newest first, with each strategy's headline figures."""
-    if not 1 <= limit <= 500 or offset < 0:
-        raise ValidationError("limit must be between 1 and 500 and offset at least 0")
+    if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(
+            f"limit must be between 1 and {MAX_PAGE} and offset between 0 and {MAX_OFFSET}",
+            details={"limit": limit, "offset": offset},
+        )
     with container.sessions() as session:
         rows = session.scalars(
             select(Backtest).order_by(Backtest.id.desc()).limit(limit).offset(offset)
         ).all()
-        return [_describe(row, full=False) for row in rows]
+        runs = [
+            BacktestListItem(
+                **_stored(row),
+                strategies={
+                    name: StrategyHeadline.model_validate(stats)
+                    for name, stats in row.summary.get("strategies", {}).items()
+                },
+            )
+            for row in rows
+        ]
+    return BacktestPage(backtests=runs, limit=limit, offset=offset)
 
 
-def get_backtest(container: Container, backtest_id: int) -> dict[str, Any]:
+def get_backtest(container: Container, backtest_id: int) -> BacktestDetail:
     """One stored run with its full summary."""
+    if not 1 <= backtest_id <= MAX_BACKTEST_ID:
+        raise NotFoundError(f"No backtest with id {backtest_id}", details={"id": backtest_id})
     with container.sessions() as session:
         row = session.get(Backtest, backtest_id)
         if row is None:
             raise NotFoundError(f"No backtest with id {backtest_id}", details={"id": backtest_id})
-        return _describe(row, full=True)
+        return BacktestDetail(**_stored(row), summary=row.summary)

@@ -3,7 +3,8 @@
 For each (player, market, line) the latest price of each book is kept; the best over and the
 best under price across books are the prices a bettor can take, and the books' de-vigged
 consensus is the market the edge is measured against. Feature rows of every player on the date
-are built in one vectorised call of the feature frame (the training code path).
+are built in one call of the serving-input builder (`serving_inputs`, the path `/api/predict`
+takes, injury report included), so a prop is priced the same on the board and by predict.
 """
 
 from __future__ import annotations
@@ -14,27 +15,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import STATS, resolve_stat
 from statmusepicks.data.db.models import PropLine
-from statmusepicks.data.repositories import players as repo
 from statmusepicks.evaluation.odds import american_to_decimal, devig
-from statmusepicks.features.frame import build_feature_frame
-from statmusepicks.features.inputs import season_of
-from statmusepicks.features.timeline import day_numbers
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.services.container import Container
-from statmusepicks.services.predictions import (
-    DISCLAIMER,
-    Market,
-    PredictionRequest,
-    PredictionService,
-    prediction_service,
-    price_prop,
+from statmusepicks.services.explanations import DISCLAIMER
+from statmusepicks.services.predictions import PredictionService, prediction_service
+from statmusepicks.services.pricing import BettingRules, Market, Offer, price_prop
+from statmusepicks.services.serving_inputs import (
+    ServingTarget,
+    assemble_inputs,
+    last_teams,
+    player_histories,
 )
 
 
@@ -87,45 +84,42 @@ def stored_lines(session: Session, query: BoardQuery) -> pd.DataFrame:
     )
 
 
+def board_targets(lines: pd.DataFrame, teams: dict[int, str], day: dt.date) -> list[ServingTarget]:
+    """The game of each player with lines and a known team, venue and opponent from the lines
+    (a book lists a prop only for a scheduled game, so its injury report is read)."""
+    games = lines.drop_duplicates("player_id").set_index("player_id")
+    targets = []
+    for pid, team in teams.items():
+        if not team:
+            continue
+        home, away = str(games.at[pid, "home_team"]), str(games.at[pid, "away_team"])
+        is_home = team == home
+        targets.append(ServingTarget(pid, day, team, away if is_home else home, is_home, True))
+    return targets
+
+
 def _feature_rows(
-    container: Container, session: Session, day: dt.date, lines: pd.DataFrame
+    service: PredictionService, session: Session, day: dt.date, lines: pd.DataFrame
 ) -> pd.DataFrame:
     """Feature rows of every player with lines that day (one vectorised frame build)."""
-    season = str(season_of(day_numbers(pd.Series([day])))[0])
-    since = dt.date(int(season[:4]) - 1, 9, 1)
     ids = sorted({int(pid) for pid in lines["player_id"]})
-    own = repo.player_game_logs(session, ids, since=since, before=day)
-    if own.empty:
-        return own
-    last = own.groupby("player_id").tail(1).set_index("player_id")["team"]
-    games = lines.drop_duplicates("player_id").set_index("player_id")
-    targets = pd.DataFrame({"player_id": last.index.astype(int), "team": last.to_numpy()})
-    home = games.loc[targets["player_id"], "home_team"].to_numpy()
-    away = games.loc[targets["player_id"], "away_team"].to_numpy()
-    targets["is_home"] = targets["team"].to_numpy() == home
-    targets["opp"] = np.where(targets["is_home"], away, home)
-    targets["game_date"] = day
-    targets["season"] = season
-    teammates = [
-        repo.team_player_logs(session, team, season, before=day)
-        for team in sorted(set(targets["team"]))
-    ]
-    logs = pd.concat([own, *teammates]).drop_duplicates(["player_id", "game_id"])
-    service = prediction_service(container)
-    return build_feature_frame(logs, service.team_games(session), targets)
+    history = player_histories(session, ids, first_day=day, before=day)
+    targets = board_targets(lines, last_teams(history, dict.fromkeys(ids, "")), day)
+    if not targets:
+        return pd.DataFrame()
+    inputs = assemble_inputs(session, history, targets, before=day)
+    return inputs.feature_frame(service.team_games(session))
 
 
 def _day_frame(container: Container, session: Session, day: dt.date) -> pd.DataFrame:
     """Feature rows of every player with lines on the day, kept while the data is unchanged
     (every filter of the board reads the same rows)."""
-    frames: TTLCache[tuple[Any, ...], pd.DataFrame] = container.extras.setdefault(
-        "board_frames", TTLCache(maxsize=32, ttl=container.settings.cache_ttl_predictions)
-    )
-    key = (day, prediction_service(container).data_as_of(session))
-    frame = frames.get(key)
+    service = prediction_service(container)
+    key = (day, service.data_as_of(session))
+    frame = container.board_frames.get(key)
     if frame is None:
-        frame = _feature_rows(container, session, day, stored_lines(session, BoardQuery(day)))
-        frames[key] = frame
+        frame = _feature_rows(service, session, day, stored_lines(session, BoardQuery(day)))
+        container.board_frames[key] = frame
     return frame
 
 
@@ -138,8 +132,9 @@ def _distributions(
     for market, group in lines.groupby("market"):
         ids = sorted(set(group["player_id"].astype(int)) & set(frame["player_id"].astype(int)))
         rows = frame[frame["player_id"].isin(ids)].reset_index(drop=True)
+        priced: list[PropDistribution | None]
         try:
-            priced = service.get_predictor().predict(rows, str(market))
+            priced = list(service.get_predictor().predict(rows, str(market)))
         except Exception:
             priced = []
             for i in range(len(rows)):
@@ -150,7 +145,7 @@ def _distributions(
                         )
                     )
                 except Exception:
-                    priced.append(None)  # type: ignore[arg-type]
+                    priced.append(None)
         for pid, dist in zip(rows["player_id"].astype(int), priced, strict=True):
             if dist is not None:
                 found[(int(pid), str(market))] = dist
@@ -172,7 +167,7 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
         frame = _day_frame(container, session, query.date) if len(lines) else None
     props: list[dict[str, Any]] = []
     skipped = 0
-    settings = container.settings
+    rules = BettingRules.from_settings(container.settings)
     if frame is not None and len(frame):
         index = {int(pid): i for i, pid in enumerate(frame["player_id"])}
         dists = _distributions(service, frame, lines)
@@ -187,29 +182,18 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
                 over_best = rungs.iloc[int(american_to_decimal(rungs["over_price"]).argmax())]
                 under_best = rungs.iloc[int(american_to_decimal(rungs["under_price"]).argmax())]
                 consensus = float(np.mean(devig(rungs["over_price"], rungs["under_price"])))
-                request = PredictionRequest(
-                    player=str(rungs["player_name"].iloc[0]),
-                    stat=spec.key,
-                    line=float(line),
-                    odds_over=float(over_best["over_price"]),
-                    odds_under=float(under_best["under_price"]),
-                    date=query.date,
+                offer = Offer(
+                    float(line), float(over_best["over_price"]), float(under_best["under_price"])
                 )
-                priced = price_prop(
-                    dist,
-                    spec,
-                    request,
-                    Market(consensus, len(rungs), "stored_lines"),
-                    predictor,
-                    edge_threshold=settings.edge_threshold,
-                    kelly_fraction=settings.kelly_fraction,
-                    kelly_cap=settings.kelly_cap,
-                )
+                market = Market(consensus, len(rungs), "stored_lines")
+                priced = price_prop(dist, spec, offer, market, predictor, rules)
                 if query.min_edge is not None and priced["edge"] < query.min_edge:
                     continue
                 props.append(
                     {
-                        "player": str(frame["player_name"].iloc[row] or request.player),
+                        "player": str(
+                            frame["player_name"].iloc[row] or rungs["player_name"].iloc[0]
+                        ),
                         "player_id": int(pid),
                         "team": str(frame["team"].iloc[row]),
                         "opponent": str(frame["opp"].iloc[row]),
@@ -239,5 +223,5 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
         "props": props,
         "disclaimer": DISCLAIMER,
     }
-    container.cache.set(key, result, settings.cache_ttl_predictions)
+    container.cache.set(key, result, container.settings.cache_ttl_predictions)
     return result

@@ -2,29 +2,83 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
+from cachetools import TTLCache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import Cache, make_cache
 from statmusepicks.data.db.session import make_engine, make_session_factory
+from statmusepicks.services.serving_inputs import TeamGamesCache
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from statmusepicks.data.rate_limit import RateLimiter
+
+# Board feature frames kept per (date, data as-of); a handful of dates are browsed at once.
+BOARD_FRAMES = 32
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    """A long-lived service holding something to release (a writer thread, a queue)."""
+
+    def close(self) -> None: ...
 
 
 @dataclass
 class Container:
-    """Settings, database, cache, and a slot per service that wants a long-lived object."""
+    """Settings, database, cache, and the long-lived objects the services share.
+
+    Services that are built from the container itself (the prediction and context services)
+    are held one per class by `service`, so this module needs no import of theirs; the shared
+    state they read (team games, board frames, the rate limiter) has a field of its own.
+    """
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     cache: Cache
-    extras: dict[str, Any] = field(default_factory=dict)
+    team_games: TeamGamesCache = field(default_factory=TeamGamesCache)
+    rate_limiter: RateLimiter | None = None
+    board_frames: TTLCache[tuple[Any, ...], pd.DataFrame] = field(init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _services: dict[type, object] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.board_frames = TTLCache(maxsize=BOARD_FRAMES, ttl=self.settings.cache_ttl_predictions)
+
+    def service(self, kind: type[T], build: Callable[[Container], T]) -> T:
+        """The container's one `kind`, built by `build` on first use (under the lock, so
+        concurrent first requests build one)."""
+        found = self._services.get(kind)
+        if found is None:
+            with self.lock:
+                found = self._services.get(kind)
+                if found is None:
+                    found = self._services[kind] = build(self)
+        assert isinstance(found, kind)
+        return found
+
+    def provide(self, service: object) -> None:
+        """Use this instance as the container's service of its class (tests, benchmarks)."""
+        with self.lock:
+            self._services[type(service)] = service
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Close the services (the prediction log writes its queued rows), newest first, then
+        release pooled connections: the services' last writes need the engine."""
+        for service in reversed(list(self._services.values())):
+            if isinstance(service, Closeable):
+                service.close()
         self.engine.dispose()
 
 

@@ -25,7 +25,8 @@ from statmusepicks.evaluation.metrics import mae, pit_values, probability_scores
 from statmusepicks.evaluation.reports import reliability_diagram, write_tables
 from statmusepicks.models.dataset import target_column
 from statmusepicks.models.distributions import cdf_bounds
-from statmusepicks.models.training import TrainConfig, TrainingRun, evaluation_config, train_models
+from statmusepicks.models.train_config import TrainConfig, evaluation_config
+from statmusepicks.models.training import TrainingRun, train_models
 from statmusepicks.services.container import Container
 from statmusepicks.services.training import feature_frame, line_history, parse_stats
 

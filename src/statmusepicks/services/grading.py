@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
 from statmusepicks.core.stats import STATS
@@ -112,6 +113,36 @@ def grade(container: Container) -> GradeReport:
     return GradeReport(graded, void, pending)
 
 
+class RecordSummary(BaseModel):
+    """Counts, hit rate, profit, ROI and Brier score of a group of graded predictions."""
+
+    predictions: int
+    settled: int = Field(description="Predictions whose prop went over or under (no push).")
+    bets: int = Field(description="OVER/UNDER recommendations settled (pushes included).")
+    wins: int
+    losses: int
+    pushes: int
+    hit_rate: float | None
+    hit_rate_ci95: list[float] | None = Field(description="95 % Wilson interval of the hit rate.")
+    profit_units: float = Field(description="Profit per unit staked at the taken prices.")
+    roi: float | None
+    brier: float | None = Field(description="Brier score of P(over); 0.25 is a coin flip.")
+    brier_coin_flip: float = 0.25
+
+
+class TrackRecord(BaseModel):
+    """Graded predictions overall, by stat and by recommendation, with the date range."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: dt.date | None = Field(alias="from", description="First graded game date.")
+    to: dt.date | None = Field(description="Last graded game date.")
+    overall: RecordSummary
+    by_stat: dict[str, RecordSummary]
+    by_recommendation: dict[str, RecordSummary]
+    notes: str
+
+
 def _wilson(hits: int, n: int) -> list[float] | None:
     if n == 0:
         return None
@@ -122,7 +153,7 @@ def _wilson(hits: int, n: int) -> list[float] | None:
     return [round(centre - half, 4), round(centre + half, 4)]
 
 
-def _summary(frame: pd.DataFrame) -> dict[str, Any]:
+def _summary(frame: pd.DataFrame) -> RecordSummary:
     settled = frame[frame["result"].isin(["over", "under"])]
     bets = frame[
         frame["recommendation"].isin(BETS) & frame["result"].isin(["over", "under", "push"])
@@ -136,23 +167,22 @@ def _summary(frame: pd.DataFrame) -> dict[str, Any]:
     brier = float(np.mean((p_over - outcome) ** 2)) if len(settled) else None
     staked = len(bets)
     profit = float(bets["profit"].fillna(0.0).sum())
-    return {
-        "predictions": len(frame),
-        "settled": len(settled),
-        "bets": staked,
-        "wins": hits,
-        "losses": len(decided) - hits,
-        "pushes": int((bets["result"] == "push").sum()),
-        "hit_rate": round(hits / len(decided), 4) if len(decided) else None,
-        "hit_rate_ci95": _wilson(hits, len(decided)),
-        "profit_units": round(profit, 3),
-        "roi": round(profit / staked, 4) if staked else None,
-        "brier": None if brier is None else round(brier, 4),
-        "brier_coin_flip": 0.25,
-    }
+    return RecordSummary(
+        predictions=len(frame),
+        settled=len(settled),
+        bets=staked,
+        wins=hits,
+        losses=len(decided) - hits,
+        pushes=int((bets["result"] == "push").sum()),
+        hit_rate=round(hits / len(decided), 4) if len(decided) else None,
+        hit_rate_ci95=_wilson(hits, len(decided)),
+        profit_units=round(profit, 3),
+        roi=round(profit / staked, 4) if staked else None,
+        brier=None if brier is None else round(brier, 4),
+    )
 
 
-def track_record(container: Container) -> dict[str, Any]:
+def track_record(container: Container) -> TrackRecord:
     """Graded predictions: counts, hit rate, ROI at taken prices, Brier, by stat and side."""
     with container.sessions() as session:
         frame = pd.read_sql(
@@ -175,14 +205,14 @@ def track_record(container: Container) -> dict[str, Any]:
     frame = frame.drop_duplicates(["player_id", "stat", "line", "game_date"], keep="first")
     frame = frame[frame["result"] != "void"]
     dates = pd.to_datetime(frame["game_date"])
-    return {
-        "from": None if frame.empty else str(dates.min().date()),
-        "to": None if frame.empty else str(dates.max().date()),
-        "overall": _summary(frame),
-        "by_stat": {str(k): _summary(g) for k, g in frame.groupby("stat")},
-        "by_recommendation": {str(k): _summary(g) for k, g in frame.groupby("recommendation")},
-        "notes": (
+    return TrackRecord(
+        from_=None if frame.empty else dates.min().date(),
+        to=None if frame.empty else dates.max().date(),
+        overall=_summary(frame),
+        by_stat={str(k): _summary(g) for k, g in frame.groupby("stat")},
+        by_recommendation={str(k): _summary(g) for k, g in frame.groupby("recommendation")},
+        notes=(
             "Each prop counts once, at the first price served. ROI is per unit staked on every "
             "OVER/UNDER recommendation at the offered price; void = did not play (stake back)."
         ),
-    }
+    )

@@ -19,7 +19,14 @@ import pandas as pd
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
-from statmusepicks.core.stats import BASE_STATS, STATS, resolve_stat
+from statmusepicks.core.stats import (
+    BASE_STATS,
+    CHAMPION,
+    GLOBAL_SCOPE,
+    PLAYER_SCOPE,
+    STATS,
+    resolve_stat,
+)
 from statmusepicks.data.ingest.bundled import read_player_logs, read_prop_lines, read_team_logs
 from statmusepicks.evaluation.baselines import POINT_BASELINES, market_lines, point_baselines
 from statmusepicks.evaluation.metrics import probability_scores
@@ -27,8 +34,9 @@ from statmusepicks.evaluation.reports import write_tables
 from statmusepicks.features.store import build_store, latest_feature_set, load_store
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.dataset import target_column, write_snapshot
-from statmusepicks.models.registry import ModelRegistry, load_champions
-from statmusepicks.models.training import TrainConfig, TrainingRun, quick_config, train_models
+from statmusepicks.models.registry import CHALLENGER, ModelRegistry, load_champions
+from statmusepicks.models.train_config import TrainConfig, quick_config
+from statmusepicks.models.training import TrainingRun, train_models
 from statmusepicks.models.tuning import tune_stat
 from statmusepicks.services.container import Container, build_container
 
@@ -114,7 +122,7 @@ def training_report(run: TrainingRun, player_logs: pd.DataFrame) -> dict[str, pd
         )
         row: dict[str, Any] = {
             "stat": stat,
-            "scope": "global",
+            "scope": GLOBAL_SCOPE,
             "chosen": fit.variant,
             "rows": len(joined),
             "features": len(fit.features),
@@ -159,7 +167,7 @@ def _alias_for(model: StatModel) -> str:
     `statmusepicks evaluate` measured points MAE on 2024-25 of 4.512 served with player models
     against 4.486 for the global model alone (docs/modelling.md); `models promote` serves them.
     """
-    return "challenger" if model.scope == "player" else "auto"
+    return CHALLENGER if model.scope == PLAYER_SCOPE else "auto"
 
 
 def train(
@@ -210,7 +218,7 @@ def train(
     versions = {}
     for model in run.models:
         model.dataset_version = store_version
-        if model.scope == "global":
+        if model.scope == GLOBAL_SCOPE:
             model.metrics |= line_metrics.get(model.stat, {})
         if model.stat in tuned:
             model.params = {
@@ -256,8 +264,8 @@ def list_models(container: Container) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": name,
-                "champion": aliases.get("champion"),
-                "challenger": aliases.get("challenger"),
+                "champion": aliases.get(CHAMPION),
+                "challenger": aliases.get(CHALLENGER),
                 "versions": len(registry.versions(name)),
             }
         )

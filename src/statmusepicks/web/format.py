@@ -7,26 +7,17 @@ value (None, NaN) prints as an em dash rather than "nan" or "None".
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
+from statmusepicks.core.numbers import finite_or_none
+
 MISSING = "—"
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) or math.isinf(number) else number
 
 
 def american(odds: Any) -> str:
     """American odds with an explicit sign: +150, -110 (prices between -100 and +100 don't exist,
     so a fair price that rounds into that gap prints as +100, even money)."""
-    number = _number(odds)
+    number = finite_or_none(odds)
     if number is None:
         return MISSING
     rounded = round(number)
@@ -37,7 +28,7 @@ def american(odds: Any) -> str:
 
 def percent(probability: Any, digits: int = 1) -> str:
     """A probability (0..1) as a percentage with one decimal: 0.5432 -> 54.3%."""
-    number = _number(probability)
+    number = finite_or_none(probability)
     if number is None:
         return MISSING
     return f"{100 * number:.{digits}f}%"
@@ -45,7 +36,7 @@ def percent(probability: Any, digits: int = 1) -> str:
 
 def signed_percent(share: Any, digits: int = 1) -> str:
     """An edge or EV per unit (0.032 -> +3.2%), signed so that gains and losses stand out."""
-    number = _number(share)
+    number = finite_or_none(share)
     if number is None:
         return MISSING
     text = f"{100 * number:+.{digits}f}%"
@@ -55,7 +46,7 @@ def signed_percent(share: Any, digits: int = 1) -> str:
 
 def decimal(value: Any, digits: int = 1) -> str:
     """A stat, line or rating with a fixed number of decimals."""
-    number = _number(value)
+    number = finite_or_none(value)
     if number is None:
         return MISSING
     return f"{number:.{digits}f}"
@@ -63,13 +54,13 @@ def decimal(value: Any, digits: int = 1) -> str:
 
 def count(value: Any) -> str:
     """A count with thousands separators: 65432 -> 65,432."""
-    number = _number(value)
+    number = finite_or_none(value)
     return MISSING if number is None else f"{round(number):,}"
 
 
 def line(value: Any) -> str:
     """A prop line as books print it: 24.5, 7 (no trailing .0)."""
-    number = _number(value)
+    number = finite_or_none(value)
     if number is None:
         return MISSING
     return f"{number:g}"
@@ -93,7 +84,7 @@ def day(value: Any) -> str:
 
 def sign_class(value: Any) -> str:
     """CSS class for a signed figure: 'pos', 'neg' or '' (so colour never carries meaning alone)."""
-    number = _number(value)
+    number = finite_or_none(value)
     # A share that prints as 0.0% gets no colour: the sign must agree with what is printed.
     if number is None or abs(number) < 0.0005:
         return ""

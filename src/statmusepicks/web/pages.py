@@ -22,14 +22,19 @@ from statmusepicks.core.errors import (
     ValidationError,
 )
 from statmusepicks.core.stats import STATS, resolve_stat
-from statmusepicks.services import dashboard
 from statmusepicks.services.backtests import get_backtest, list_backtests
 from statmusepicks.services.container import Container
 from statmusepicks.services.grading import track_record
 from statmusepicks.services.keys import check_key
 from statmusepicks.services.models import loaded_models
 from statmusepicks.services.status import health_report
-from statmusepicks.web import access
+from statmusepicks.web import (
+    access,
+    dashboard_board,
+    dashboard_models,
+    dashboard_players,
+    dashboard_status,
+)
 from statmusepicks.web.rendering import STATIC_DIR, Section, render, section
 
 router = APIRouter()
@@ -45,7 +50,8 @@ SORTS = [
 ]
 # Files of a backtest report a browser may open (the rest stay on disk).
 REPORT_FILES = {".html", ".png", ".csv", ".json"}
-BACKTEST_EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "backtest-example"
+# Package data, so that an installed wheel serves it too.
+BACKTEST_EXAMPLE = Path(__file__).resolve().parent / "backtest_example"
 
 
 def get_container(request: Request) -> Container:
@@ -162,14 +168,14 @@ def board_page(
     if (redirect := _guard(request, container)) is not None:
         return redirect
     try:
-        filters = dashboard.BoardFilters.parse(date, stat, book, min_edge, sort, lines)
+        filters = dashboard_board.BoardFilters.parse(date, stat, book, min_edge, sort, lines)
     except ValidationError as exc:
         return _error_page(request, exc)
-    dates = dashboard.line_dates(container)
+    dates = dashboard_board.line_dates(container)
     if filters.date is None and dates:
         filters = filters.on(dates[0])
-    board = section(dashboard.board_view, container, filters)
-    books = dashboard.books_on(container, filters.date)
+    board = section(dashboard_board.board_view, container, filters)
+    books = dashboard_board.books_on(container, filters.date)
     return render(
         request,
         "board.html",
@@ -211,14 +217,14 @@ def player_page(
     try:
         spec = resolve_stat(stat)
         query["stat"] = spec.key
-        request_line = dashboard.parse_line(line, spec)
-        view = dashboard.player_view(container, query["name"], spec, request_line)
+        request_line = dashboard_players.parse_line(line, spec)
+        view = dashboard_players.player_view(container, query["name"], spec, request_line)
     except (NotFoundError, AmbiguousError, ValidationError) as exc:
         return _error_page(request, exc, query=query["name"], stat=stat)
     context["view"] = Section(data=view)
     if predict:
         context["prediction"] = section(
-            dashboard.prediction_view,
+            dashboard_players.prediction_view,
             container,
             view["context"]["playerId"],
             spec,
@@ -235,11 +241,11 @@ def models_page(request: Request, container: Container = Depends(get_container))
     if (redirect := _guard(request, container)) is not None:
         return redirect
     context = {
-        "champions": section(dashboard.champion_metrics, container),
-        "curves": section(dashboard.reliability_curves, container),
-        "track": section(track_record, container),
-        "backtests": section(list_backtests, container, limit=10),
-        "evaluation_png": dashboard.reliability_image(container) is not None,
+        "champions": section(dashboard_models.champion_metrics, container),
+        "curves": section(dashboard_models.reliability_curves, container),
+        "track": section(lambda: track_record(container).model_dump(by_alias=True)),
+        "backtests": section(lambda: list_backtests(container, limit=10).backtests),
+        "evaluation_png": dashboard_models.reliability_image(container) is not None,
         "example_report": (BACKTEST_EXAMPLE / "report.html").exists(),
     }
     return render(request, "models.html", context)
@@ -251,9 +257,9 @@ def status_page(request: Request, container: Container = Depends(get_container))
     if (redirect := _guard(request, container)) is not None:
         return redirect
     context = {
-        "status": section(dashboard.data_status, container),
+        "status": section(dashboard_status.data_status, container),
         "health": section(health_report, container),
-        "serving": section(loaded_models, container),
+        "serving": section(lambda: loaded_models(container).model_dump(by_alias=True)),
     }
     return render(request, "status.html", context)
 
@@ -279,7 +285,7 @@ def reliability_png(request: Request, container: Container = Depends(get_contain
     """The newest offline evaluation's reliability diagram."""
     if (redirect := _guard(request, container)) is not None:
         return redirect
-    path = dashboard.reliability_image(container)
+    path = dashboard_models.reliability_image(container)
     if path is None:
         raise NotFoundError("No evaluation report yet: run `statmusepicks evaluate`.")
     return FileResponse(path)
@@ -287,7 +293,7 @@ def reliability_png(request: Request, container: Container = Depends(get_contain
 
 @router.get("/backtests/example/{filename}", include_in_schema=False, response_model=None)
 def example_backtest_file(filename: str) -> Response:
-    """The example backtest report shipped under docs/backtest-example/."""
+    """The example backtest report shipped with the package (web/backtest_example/)."""
     return _report_file(BACKTEST_EXAMPLE, filename)
 
 
@@ -302,9 +308,9 @@ def backtest_file(
     if (redirect := _guard(request, container)) is not None:
         return redirect
     run = get_backtest(container, backtest_id)
-    if not run.get("output_dir"):
+    if not run.output_dir:
         raise NotFoundError(f"Backtest {backtest_id} has no report directory.")
-    return _report_file(Path(run["output_dir"]), filename)
+    return _report_file(Path(run.output_dir), filename)
 
 
 # ----------------------------------------------------------------------------- search
@@ -316,7 +322,9 @@ def search_players(
     q: str = Query(
         ..., min_length=1, max_length=100, description="Part of a name (accents optional)."
     ),
-    limit: int = Query(dashboard.SEARCH_LIMIT, ge=1, le=25, description="At most this many."),
+    limit: int = Query(
+        dashboard_players.SEARCH_LIMIT, ge=1, le=25, description="At most this many."
+    ),
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
     """Players whose name has a word starting with each typed word, most recently active first."""
@@ -325,5 +333,5 @@ def search_players(
         key = access.presented_key(request)
         if not key or not access.key_is_valid(container, key, check_key):
             raise AuthenticationError("This deployment needs an API key for the dashboard.")
-    players = dashboard.search_players(container, q, limit)
+    players = dashboard_players.search_players(container, q, limit)
     return {"query": q, "players": players}

@@ -24,7 +24,7 @@ async def test_health_reports_database_cache_and_latest_game(client: httpx.Async
     assert response.status_code == 200
     body = response.json()
     assert body["ok"] is True
-    assert body["database"] == {"backend": "sqlite", "ok": True}
+    assert body["database"] == {"backend": "sqlite", "ok": True, "error": None}
     assert body["cache"]["ok"] is True
     assert body["data"]["latest_game_date"] == "2025-11-14"
 

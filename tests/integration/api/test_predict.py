@@ -21,22 +21,6 @@ from tests import factories
 from tests.integration.api.conftest import register_on_disk
 
 JOKIC = 203999
-CONTRACT = {
-    "player",
-    "stat",
-    "line",
-    "predicted_value",
-    "over_probability",
-    "under_probability",
-    "push_probability",
-    "recommendation",
-    "expected_value",
-    "confidence",
-    "kelly_fraction",
-    "model_version",
-    "explanation",
-    "disclaimer",
-}
 # DEN at SAC: seven books priced Jokic points at 27.5 that day.
 LINE_DATE = "2025-11-11"
 
@@ -55,14 +39,22 @@ async def test_a_prediction_has_every_field_of_the_frontend_contract(
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) >= CONTRACT
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    contract = schema["PredictionResponse"]
+    assert set(body) == set(contract["properties"])
+    assert set(contract["required"]) <= set(body)
     assert body["player"] == "Nikola Jokic"
     assert body["stat"] == "points"
     assert body["over_probability"] + body["under_probability"] + body["push_probability"] == (
         pytest.approx(1.0, abs=1e-3)
     )
     assert body["push_probability"] == 0.0  # a half line cannot push
-    assert body["recommendation"] in {"OVER", "UNDER", "PASS"}
+    # The frontend's contract: a side or null (no lean); our PASS lives in `decision`.
+    assert body["recommendation"] in {"OVER", "UNDER", None}
+    assert body["decision"] == (body["recommendation"] or "PASS")
+    # Confidence in percent (the frontend's scale), the probability beside it.
+    assert body["confidence"] == pytest.approx(100 * body["confidence_probability"], abs=0.06)
+    assert 50.0 <= body["confidence"] <= 100.0
     assert 0.0 <= body["kelly_fraction"] <= 0.02
     assert body["model_scope"] == "player"  # Jokic has his own points model
     assert body["model_version"] == "smp-points-player:1"
@@ -148,7 +140,7 @@ async def test_the_fallback_chain_reports_the_scope_used(client: httpx.AsyncClie
     assert global_only["model_scope"] == "global"
     assert global_only["model_version"] == "smp-rebounds-global:1"
     assert no_model["model_scope"] == "season_average"
-    assert no_model["recommendation"] == "PASS" or no_model["confidence_label"] == "low"
+    assert no_model["recommendation"] is None or no_model["confidence_label"] == "low"
     assert combo["model_scope"] == "global"  # the weakest component decides
     assert combo["predicted_value"] > global_only["predicted_value"]
 

@@ -7,11 +7,12 @@ import uuid
 
 import httpx
 import pytest
+import redis
 
 from statmusepicks.api.app import create_app
+from statmusepicks.data.rate_limit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key, ensure_local_key, hash_key, revoke_key
-from statmusepicks.services.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from tests.conftest import REDIS_URL
 from tests.integration.api.conftest import http_client
 
@@ -93,7 +94,7 @@ async def _exhaust(container: Container, key: str, limit: int) -> httpx.Response
 async def test_the_in_process_limit_answers_429_with_retry_after(
     api_container: Container, api_key: str
 ) -> None:
-    api_container.extras["rate_limiter"] = MemoryRateLimiter(limit=3)
+    api_container.rate_limiter = MemoryRateLimiter(3, burst=3)
     response = await _exhaust(api_container, api_key, 3)
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
@@ -110,26 +111,27 @@ async def test_the_redis_limit_is_shared_by_every_worker(
     if redis_skip_reason:
         pytest.skip(reason=redis_skip_reason)
     namespace = f"test-{uuid.uuid4().hex[:8]}"
-    worker_a = RedisRateLimiter(REDIS_URL, 4, namespace)
-    worker_b = RedisRateLimiter(REDIS_URL, 4, namespace)
+    client = redis.Redis.from_url(REDIS_URL)
+    worker_a = RedisRateLimiter(client, namespace, 4, burst=4)
+    worker_b = RedisRateLimiter(redis.Redis.from_url(REDIS_URL), namespace, 4, burst=4)
     assert all(worker_a.hit("worker-test:1").allowed for _ in range(2))
     assert all(worker_b.hit("worker-test:1").allowed for _ in range(2))
     refused = worker_a.hit("worker-test:1")
     assert refused.allowed is False
     assert refused.retry_after > 0
     assert worker_b.hit("worker-test:2").allowed is True
-    api_container.extras["rate_limiter"] = RedisRateLimiter(REDIS_URL, 2, namespace)
+    api_container.rate_limiter = RedisRateLimiter(client, namespace, 2, burst=2)
     try:
         response = await _exhaust(api_container, api_key, 2)
         assert response.status_code == 429
         assert "Retry-After" in response.headers
     finally:
-        for key in worker_a.client.scan_iter(match=f"{namespace}:*"):
-            worker_a.client.delete(key)
+        for key in client.scan_iter(match=f"{namespace}:*"):
+            client.delete(key)
 
 
 def test_a_redis_outage_falls_back_to_the_in_process_limit() -> None:
-    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", 2, "down")
+    limiter = make_rate_limiter("api", 2, redis_url="redis://127.0.0.1:1/0", burst=2)
     assert [limiter.hit("key:1").allowed for _ in range(3)] == [True, True, False]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,8 @@ from statmusepicks.data.db.models import Backtest, ModelRecord, Prediction
 from statmusepicks.models.predictor import Predictor, load_predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key
+from statmusepicks.services.predictions import PredictionService
+from statmusepicks.web import pages
 from statmusepicks.web.access import AGE_COOKIE, KEY_COOKIE
 from statmusepicks.web.pages import BACKTEST_EXAMPLE
 
@@ -41,15 +44,16 @@ def champions(tmp_path_factory: pytest.TempPathFactory) -> Predictor:
 
 def _container(loaded: Container, champions: Predictor, **settings: object) -> Container:
     """The loaded database and the module's champions, with other settings if given."""
-    return Container(
+    container = Container(
         settings=loaded.settings.model_copy(
             update={"mlflow_tracking_uri": OFFLINE_MLFLOW, **settings}
         ),
         engine=loaded.engine,
         sessions=loaded.sessions,
         cache=loaded.cache,
-        extras={"predictor": champions},
     )
+    container.provide(PredictionService(container, predictor=champions))
+    return container
 
 
 async def _client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
@@ -263,6 +267,21 @@ async def test_the_example_backtest_report_in_the_docs_is_linked_and_served(
     report = await client.get("/backtests/example/report.html")
     assert report.status_code == 200
     assert "<html" in report.text.lower()
+
+
+async def test_the_models_page_works_without_the_example_report(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(pages, "BACKTEST_EXAMPLE", tmp_path / "absent")
+    page = await client.get("/models")
+    assert page.status_code == 200
+    assert "/backtests/example/report.html" not in page.text
+    assert (await client.get("/backtests/example/report.html")).status_code == 404
+
+
+def test_the_example_report_is_read_from_inside_the_package() -> None:
+    assert BACKTEST_EXAMPLE.is_relative_to(Path(pages.__file__).resolve().parent)
+    assert (BACKTEST_EXAMPLE / "report.html").is_file()
 
 
 async def test_champions_are_shown_next_to_baselines_and_the_market(

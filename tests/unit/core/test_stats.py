@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from statmusepicks.core.errors import ValidationError
-from statmusepicks.core.stats import STATS, normalize_name, resolve_stat
+from statmusepicks.core.stats import BOOK_MARKETS, LINE_MARKETS, STATS, normalize_name, resolve_stat
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,7 @@ def test_fantasy_score_uses_prizepicks_weights() -> None:
 def test_names_match_loosely_across_accents_case_and_suffixes() -> None:
     assert normalize_name("Nikola Jokić") == normalize_name("nikola jokic")
     assert normalize_name("Jaren Jackson Jr.") == "jaren jackson"
+
+
+def test_every_market_is_a_priceable_stat() -> None:
+    assert set(BOOK_MARKETS) <= set(LINE_MARKETS) <= set(STATS)

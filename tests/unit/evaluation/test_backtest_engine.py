@@ -9,14 +9,11 @@ import pandas as pd
 import pytest
 
 from statmusepicks.core.errors import ValidationError
-from statmusepicks.evaluation.backtest import (
-    BacktestConfig,
-    BacktestEngine,
-    build_props,
-    settle,
-)
+from statmusepicks.evaluation.backtest import BacktestEngine
+from statmusepicks.evaluation.backtest_types import BacktestConfig
 from statmusepicks.evaluation.odds import american_to_decimal
 from statmusepicks.evaluation.pricers import MarketPricer
+from statmusepicks.evaluation.props import build_props, settle
 from statmusepicks.evaluation.strategies import StrategyParams
 from tests.unit.evaluation.seasons import (
     DAY,

@@ -8,19 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from statmusepicks.evaluation.pricers import (
-    MarketPricer,
-    SeasonMeanPricer,
-    count_probabilities,
-    season_of,
-)
+from statmusepicks.evaluation.pricers import MarketPricer, SeasonMeanPricer, count_probabilities
 from tests import factories
 from tests.unit.evaluation.seasons import DAY
-
-
-def test_seasons_start_in_autumn() -> None:
-    assert season_of(dt.date(2025, 11, 1)) == "2025-26"
-    assert season_of(dt.date(2025, 4, 10)) == "2024-25"
 
 
 def test_over_under_and_push_sum_to_one_and_half_lines_never_push() -> None:

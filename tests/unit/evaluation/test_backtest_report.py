@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from statmusepicks.evaluation.backtest import BacktestConfig, BacktestEngine, BacktestResult
-from statmusepicks.evaluation.backtest_report import write_report
+from statmusepicks.evaluation.backtest import BacktestEngine
+from statmusepicks.evaluation.backtest_report import render_html, write_report
+from statmusepicks.evaluation.backtest_types import BacktestConfig, BacktestResult
 from tests.unit.evaluation.seasons import DAY, FixedPricer, box_scores, coin_season
 
 
@@ -66,3 +67,14 @@ def test_the_bets_file_is_optional(tmp_path: Path) -> None:
     files = write_report(result, tmp_path, include_bets=False)
     assert "bets" not in files
     assert not (tmp_path / "bets.csv").exists()
+
+
+def test_names_in_the_html_report_are_escaped() -> None:
+    result = _result(False)
+    result.pricer_name = result.summary["pricer"] = "<script>alert(1)</script>"
+    strategy = next(iter(result.summary["strategies"].values()))
+    strategy["by_book"] = {"<b>book</b>": {"bets": 3, "roi": 0.1, "roi_ci95": None}}
+    html = render_html(result, {})
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;book&lt;/b&gt;" in html

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import Engine
 
 from statmusepicks.models.dataset import SeasonSplit
-from statmusepicks.models.training import TrainConfig, run_tasks
+from statmusepicks.models.fanout import run_tasks
+from statmusepicks.models.train_config import TrainConfig
 from statmusepicks.models.tuning import tune_stat
 
 

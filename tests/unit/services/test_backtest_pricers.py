@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from statmusepicks.evaluation.backtest import BacktestConfig, BacktestEngine
+from statmusepicks.evaluation.backtest import BacktestEngine
+from statmusepicks.evaluation.backtest_types import BacktestConfig
 from statmusepicks.services.backtest_pricers import (
     ModelPricerFactory,
     _settle_from_box_scores,

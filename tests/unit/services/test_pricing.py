@@ -8,17 +8,16 @@ from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import STATS
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.models.predictor import Predictor
-from statmusepicks.services.predictions import (
-    Market,
+from statmusepicks.services.explanations import describe_feature, explain
+from statmusepicks.services.prediction_request import (
     PredictionRequest,
-    describe_feature,
-    explain,
-    price_prop,
+    parse_item,
     validate_request,
 )
+from statmusepicks.services.pricing import BettingRules, Market, Offer, price_prop
 
 POINTS = STATS["points"]
-RULES = {"edge_threshold": 0.03, "kelly_fraction": 0.25, "kelly_cap": 0.02}
+RULES = BettingRules(edge_threshold=0.03, kelly_fraction=0.25, kelly_cap=0.02)
 
 
 def _dist(mean: float) -> PropDistribution:
@@ -32,15 +31,22 @@ def _dist(mean: float) -> PropDistribution:
     )
 
 
-def _price(mean: float, line: float, market: Market | None = None, **odds: float) -> dict:
-    request = PredictionRequest("x", "points", line, **odds)
-    return price_prop(_dist(mean), POINTS, request, market, Predictor(), **RULES)
+def _price(
+    mean: float,
+    line: float,
+    market: Market | None = None,
+    odds_over: float = -110,
+    odds_under: float = -110,
+) -> dict:
+    offer = Offer(line, odds_over, odds_under)
+    return price_prop(_dist(mean), POINTS, offer, market, Predictor(), RULES)
 
 
 def test_a_mean_far_above_the_line_is_an_over_with_a_capped_kelly_stake() -> None:
     priced = _price(30.0, 22.5)
-    assert priced["recommendation"] == "OVER"
+    assert priced["recommendation"] == priced["decision"] == "OVER"
     assert priced["over_probability"] > 0.8
+    assert priced["confidence"] > 80.0  # percent, as the frontend reads it
     assert priced["expected_value"] > 0
     assert priced["kelly_fraction"] == 0.02  # quarter Kelly would be more: the cap binds
     assert priced["fair_odds_over"] < -100
@@ -48,7 +54,8 @@ def test_a_mean_far_above_the_line_is_an_over_with_a_capped_kelly_stake() -> Non
 
 def test_a_mean_on_the_line_is_a_pass_with_no_stake() -> None:
     priced = _price(22.6, 22.5)
-    assert priced["recommendation"] == "PASS"
+    assert priced["recommendation"] is None
+    assert priced["decision"] == "PASS"
     assert priced["kelly_fraction"] == 0.0
 
 
@@ -56,7 +63,8 @@ def test_without_fitted_weights_the_stored_market_decides_and_nothing_is_bet() -
     priced = _price(30.0, 22.5, Market(0.55, 6, "stored_lines"))
     assert priced["over_probability"] == pytest.approx(0.55, abs=1e-4)
     assert priced["edge"] == pytest.approx(0.0, abs=1e-4)
-    assert priced["recommendation"] == "PASS"
+    assert priced["recommendation"] is None
+    assert priced["decision"] == "PASS"
 
 
 def test_a_long_price_on_a_likely_side_has_a_larger_ev() -> None:
@@ -87,11 +95,35 @@ def test_features_are_described_in_plain_words() -> None:
     [
         (0, -110, -110),
         (81, -110, -110),
+        (501, -110, -110),
         (20.5, -99, -110),
         (20.5, -110, 50),
+        (20.5, -110, 100_001),
         (float("nan"), -110, -110),
     ],
 )
 def test_impossible_lines_and_prices_are_refused(line: float, over: float, under: float) -> None:
+    item = {"player": "x", "stat": "points", "line": line, "odds_over": over, "odds_under": under}
     with pytest.raises(ValidationError):
-        validate_request(PredictionRequest("x", "points", line, over, under))
+        validate_request(parse_item(item))
+
+
+def test_the_request_model_states_the_checks_it_enforces() -> None:
+    schema = PredictionRequest.model_json_schema()["properties"]
+    assert (schema["line"]["exclusiveMinimum"], schema["line"]["maximum"]) == (0, 500)
+    odds = next(s for s in schema["odds_over"]["anyOf"] if s["type"] == "number")
+    assert (odds["minimum"], odds["maximum"]) == (-100_000, 100_000)
+    assert "-100 or lower, or +100 or higher" in schema["odds_over"]["description"]
+    team = next(s for s in schema["opponent"]["anyOf"] if s["type"] == "string")
+    assert (team["minLength"], team["maxLength"]) == (2, 3)
+
+
+def test_a_request_takes_the_frontends_loose_forms() -> None:
+    request = parse_item(
+        {"player": 203999, "stat": "Points", "line": "27.5", "odds_over": None, "opponent": ""}
+    )
+    assert (request.player_query, request.line, request.odds_over) == ("203999", 27.5, -110)
+    assert request.opponent is None
+    assert validate_request(request).key == "points"
+    with pytest.raises(ValidationError, match="opponent"):
+        parse_item({"player": "x", "stat": "points", "line": 2.5, "opponent": "LAKERS"})

@@ -2,33 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
-from statmusepicks.api.deps import get_container
-from statmusepicks.services.backtests import get_backtest, list_backtests
-from statmusepicks.services.container import Container
+from statmusepicks.api.deps import ContainerDep
+from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.services.backtests import (
+    MAX_BACKTEST_ID,
+    MAX_OFFSET,
+    MAX_PAGE,
+    BacktestDetail,
+    BacktestPage,
+    get_backtest,
+    list_backtests,
+)
 
 router = APIRouter(prefix="/api/backtests", tags=["backtests"])
 
 
-@router.get("", summary="Stored backtests, newest first, with headline figures")
+@router.get(
+    "",
+    summary="Stored backtests, newest first, with headline figures",
+    response_model=BacktestPage,
+    responses=error_responses(*PROTECTED, 422),
+)
 async def backtests(
-    limit: int = Query(50, ge=1, le=500, description="At most this many runs."),
-    offset: int = Query(0, ge=0, description="Skip this many of the newest runs."),
-    container: Container = Depends(get_container),
-) -> dict[str, Any]:
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="At most this many runs.")] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Skip this many of the newest runs.")
+    ] = 0,
+) -> BacktestPage:
     """Each run's dates, pricer, book, whether its lines were synthetic, bets/ROI by strategy."""
-    runs = await run_in_threadpool(list_backtests, container, limit=limit, offset=offset)
-    return {"backtests": runs, "limit": limit, "offset": offset}
+    return await run_in_threadpool(list_backtests, container, limit=limit, offset=offset)
 
 
-@router.get("/{backtest_id}", summary="One stored backtest with its full summary")
+@router.get(
+    "/{backtest_id}",
+    summary="One stored backtest with its full summary",
+    response_model=BacktestDetail,
+    responses=error_responses(*PROTECTED, 404, 422),
+)
 async def backtest(
-    backtest_id: int = Path(..., ge=1, description="The run's id."),
-    container: Container = Depends(get_container),
-) -> dict[str, Any]:
+    container: ContainerDep,
+    backtest_id: Annotated[int, Path(ge=1, le=MAX_BACKTEST_ID, description="The run's id.")],
+) -> BacktestDetail:
     """Strategies, probability quality by stat and book, edge buckets and parameters."""
     return await run_in_threadpool(get_backtest, container, backtest_id)

@@ -11,11 +11,16 @@ from fastapi.concurrency import run_in_threadpool
 from statmusepicks.api.deps import get_container
 from statmusepicks.services.board import BoardQuery, board
 from statmusepicks.services.container import Container
+from statmusepicks.services.prediction_responses import BoardResponse
 
 router = APIRouter(prefix="/api", tags=["board"])
 
 
-@router.get("/board", summary="Stored prop lines of a date, priced, best price across books")
+@router.get(
+    "/board",
+    summary="Stored prop lines of a date, priced, best price across books",
+    response_model=BoardResponse,
+)
 async def props_board(
     date: dt.date = Query(..., description="Game date (YYYY-MM-DD)."),
     stat: str | None = Query(None, description="Only this stat (key, alias or label)."),

@@ -2,42 +2,50 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
+from pydantic import WithJsonSchema
 
-from statmusepicks.api.deps import get_container
-from statmusepicks.services.container import Container
-from statmusepicks.services.context import ContextQuery, ContextService, context_service
+from statmusepicks.api.deps import ContextServiceDep
+from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.services.context import BatchResult
+from statmusepicks.services.context_models import MAX_BATCH, ContextItem, PlayerContext
 
 router = APIRouter(prefix="/api", tags=["context"])
 
-
-def get_context_service(container: Container = Depends(get_container)) -> ContextService:
-    """The process's context service."""
-    return context_service(container)
+# Items are parsed one by one so that a malformed item fails alone; the schema shows a good one.
+BatchItem = Annotated[Any, WithJsonSchema(ContextItem.model_json_schema(by_alias=False))]
 
 
-@router.get("/player_context", summary="Recent form, opponent and rest of one player for a stat")
+@router.get(
+    "/player_context",
+    summary="Recent form, opponent and rest of one player for a stat",
+    response_model=PlayerContext,
+    responses=error_responses(*PROTECTED, 404, 409, 422),
+)
 async def player_context(
-    player: str = Query(..., description="Player name (accents and case optional) or NBA.com id."),
-    stat: str = Query("points", description="Stat key, alias or PrizePicks label ('3-PT Made')."),
-    limit: int = Query(10, description="How many recent games to list (1-82)."),
-    date: dt.date | None = Query(None, description="As of this date (games strictly before)."),
-    line: float | None = Query(None, description="Prop line for hit rates."),
-    service: ContextService = Depends(get_context_service),
-) -> dict[str, Any]:
+    query: Annotated[ContextItem, Query()], service: ContextServiceDep
+) -> PlayerContext:
     """camelCase context as the StatMusePicks frontend reads it."""
-    query = ContextQuery(player=player, stat=stat, limit=limit, as_of=date, line=line)
-    return await run_in_threadpool(service.player_context, query)
+    return await run_in_threadpool(service.player_context, query.to_query())
 
 
-@router.post("/batch_player_context", summary="Contexts for up to 50 {player, stat, limit} items")
+@router.post(
+    "/batch_player_context",
+    summary=f"Contexts for up to {MAX_BATCH} {{player, stat, limit}} items",
+    response_model=list[BatchResult],
+    responses=error_responses(*PROTECTED, 413, 422),
+)
 async def batch_player_context(
-    items: list[Any] = Body(..., description="[{player, stat, limit}] (at most 50)."),
-    service: ContextService = Depends(get_context_service),
-) -> list[dict[str, Any]]:
-    """Same order as the request; a failed item is `{"player", "error"}` and fails nothing else."""
+    items: Annotated[
+        list[BatchItem],
+        Body(
+            description=f"[{{player, stat, limit, date, line}}] (at most {MAX_BATCH}; 413 above)."
+        ),
+    ],
+    service: ContextServiceDep,
+) -> list[BatchResult]:
+    """Same order as the request; a failed item is `{"player", "error", "code", "status"}`."""
     return await run_in_threadpool(service.batch_context, items)

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, SkipValidation
 
 from statmusepicks.api.deps import get_container
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.services.container import Container
-from statmusepicks.services.predictions import (
-    DEFAULT_ODDS,
-    PredictionRequest,
-    PredictionService,
-    prediction_service,
-)
+from statmusepicks.services.prediction_request import MAX_BATCH, PredictionRequest
+from statmusepicks.services.prediction_responses import BatchResponse, PredictionResponse
+from statmusepicks.services.predictions import PredictionService, prediction_service
 
 
 @asynccontextmanager
@@ -32,33 +28,18 @@ async def warm_predictor(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/api", tags=["predictions"], lifespan=warm_predictor)
 
 
-class PredictBody(BaseModel):
-    """The frontend's prediction request."""
+class BatchRequest(BaseModel):
+    """The wrapped form of a batch."""
 
-    model_config = ConfigDict(extra="ignore")
+    predictions: list[PredictionRequest] = Field(max_length=MAX_BATCH)
 
-    player: str | int = Field(..., examples=["Nikola Jokic", 203999])
-    stat: str = Field(..., min_length=1, max_length=40, examples=["points", "Pts+Rebs+Asts"])
-    line: float = Field(..., examples=[27.5])
-    odds_over: float | None = Field(None, description="American odds of the over (default -110).")
-    odds_under: float | None = Field(None, description="American odds of the under (default -110).")
-    date: dt.date | None = Field(None, description="Game date (default: the player's next game).")
-    opponent: str | None = Field(None, max_length=3, description="Opponent abbreviation.")
-    player_data: Any = None
-    opponent_data: Any = None
 
-    def to_request(self) -> PredictionRequest:
-        return PredictionRequest(
-            player=str(self.player),
-            stat=self.stat,
-            line=self.line,
-            odds_over=DEFAULT_ODDS if self.odds_over is None else self.odds_over,
-            odds_under=DEFAULT_ODDS if self.odds_under is None else self.odds_under,
-            date=self.date,
-            opponent=self.opponent,
-            player_data=self.player_data,
-            opponent_data=self.opponent_data,
-        )
+# The schema publishes the item model; validation is left to the service, item by item, so one
+# bad item is answered with its own error instead of refusing the whole batch (413 above 50).
+BatchBody = Annotated[
+    SkipValidation[Annotated[list[PredictionRequest], Field(max_length=MAX_BATCH)] | BatchRequest],
+    Body(description='A bare array, or {"predictions": [...]} (at most 50).'),
+]
 
 
 def get_prediction_service(container: Container = Depends(get_container)) -> PredictionService:
@@ -66,25 +47,28 @@ def get_prediction_service(container: Container = Depends(get_container)) -> Pre
     return prediction_service(container)
 
 
+PredictionServiceDep = Annotated[PredictionService, Depends(get_prediction_service)]
+
+
 def _key_id(request: Request) -> int | None:
     return request.scope.get("state", {}).get("api_key_id")
 
 
-@router.post("/predict", summary="Price one player prop")
+@router.post("/predict", summary="Price one player prop", response_model=PredictionResponse)
 async def predict(
-    body: PredictBody,
-    request: Request,
-    service: PredictionService = Depends(get_prediction_service),
+    body: PredictionRequest, request: Request, service: PredictionServiceDep
 ) -> dict[str, Any]:
     """Predicted value, P(over/under/push), EV, edge, Kelly stake and a recommendation."""
-    return await run_in_threadpool(service.predict, body.to_request(), api_key_id=_key_id(request))
+    return await run_in_threadpool(service.predict, body, api_key_id=_key_id(request))
 
 
-@router.post("/batch_predict", summary="Price up to 50 props (partial failures per item)")
+@router.post(
+    "/batch_predict",
+    summary="Price up to 50 props (partial failures per item)",
+    response_model=BatchResponse,
+)
 async def batch_predict(
-    request: Request,
-    payload: Any = Body(..., description='A bare array, or {"predictions": [...]} (at most 50).'),
-    service: PredictionService = Depends(get_prediction_service),
+    request: Request, payload: BatchBody, service: PredictionServiceDep
 ) -> dict[str, list[dict[str, Any]]]:
     """`{"predictions": [...]}` in request order; a bad item is `{..., "error"}`."""
     items = payload.get("predictions") if isinstance(payload, dict) else payload

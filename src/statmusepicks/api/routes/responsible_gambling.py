@@ -2,49 +2,79 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
+from pydantic import BaseModel
 
-from statmusepicks.services.predictions import DISCLAIMER
+from statmusepicks.services.explanations import DISCLAIMER
 
 router = APIRouter(prefix="/api", tags=["responsible gambling"])
 
-RESOURCES = [
-    {
-        "name": "1-800-GAMBLER (National Problem Gambling Helpline)",
-        "phone": "1-800-GAMBLER",
-        "url": "https://www.1800gambler.net",
-        "available": "24/7, call or text",
-    },
-    {
-        "name": "National Council on Problem Gambling",
-        "phone": "1-800-522-4700",
-        "url": "https://www.ncpgambling.org",
-        "available": "24/7 helpline, chat and text",
-    },
-    {
-        "name": "Gamblers Anonymous",
-        "url": "https://www.gamblersanonymous.org",
-        "available": "meetings and a hotline directory",
-    },
-]
+
+class MinimumAge(BaseModel):
+    """Legal betting age: 21 in most US states, 18 in a few and elsewhere."""
+
+    default: int
+    some_jurisdictions: int
 
 
-@router.get("/responsible-gambling", summary="Age notice and problem-gambling help")
-async def responsible_gambling() -> dict[str, Any]:
+class HelpResource(BaseModel):
+    """A free, confidential source of help."""
+
+    name: str
+    phone: str | None = None
+    url: str
+    available: str
+
+
+class ResponsibleGambling(BaseModel):
     """Who may bet, what our numbers are, and where to get help."""
-    return {
-        "age_notice": (
-            "You must be 21 or older to bet on sports in most US states (18+ in a few, and "
-            "elsewhere where the law allows). Check the law where you are."
+
+    age_notice: str
+    minimum_age: MinimumAge
+    disclaimer: str
+    message: str
+    resources: list[HelpResource]
+
+
+NOTICE = ResponsibleGambling(
+    age_notice=(
+        "You must be 21 or older to bet on sports in most US states (18+ in a few, and "
+        "elsewhere where the law allows). Check the law where you are."
+    ),
+    minimum_age=MinimumAge(default=21, some_jurisdictions=18),
+    disclaimer=DISCLAIMER,
+    message=(
+        "Betting should be entertainment. Set limits on time and money, never chase losses, "
+        "and stop if it stops being fun. If gambling is causing problems for you or someone "
+        "you know, help is free and confidential."
+    ),
+    resources=[
+        HelpResource(
+            name="1-800-GAMBLER (National Problem Gambling Helpline)",
+            phone="1-800-GAMBLER",
+            url="https://www.1800gambler.net",
+            available="24/7, call or text",
         ),
-        "minimum_age": {"default": 21, "some_jurisdictions": 18},
-        "disclaimer": DISCLAIMER,
-        "message": (
-            "Betting should be entertainment. Set limits on time and money, never chase losses, "
-            "and stop if it stops being fun. If gambling is causing problems for you or someone "
-            "you know, help is free and confidential."
+        HelpResource(
+            name="National Council on Problem Gambling",
+            phone="1-800-522-4700",
+            url="https://www.ncpgambling.org",
+            available="24/7 helpline, chat and text",
         ),
-        "resources": RESOURCES,
-    }
+        HelpResource(
+            name="Gamblers Anonymous",
+            url="https://www.gamblersanonymous.org",
+            available="meetings and a hotline directory",
+        ),
+    ],
+)
+
+
+@router.get(
+    "/responsible-gambling",
+    summary="Age notice and problem-gambling help",
+    response_model=ResponsibleGambling,
+)
+async def responsible_gambling() -> ResponsibleGambling:
+    """Who may bet, what our numbers are, and where to get help."""
+    return NOTICE

@@ -153,12 +153,6 @@ class ResultSet:
         return [column for column in self.expected_headers if column not in self.frame.columns]
 
 
-def season_for_date(day: dt.date) -> str:
-    """The NBA season a date belongs to (`2025-26` for 2025-11-15); seasons start in autumn."""
-    start = day.year if day.month >= 7 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
 def nba_date(day: dt.date) -> str:
     """stats.nba.com's date parameter format (MM/DD/YYYY)."""
     return day.strftime("%m/%d/%Y")

@@ -43,7 +43,6 @@ NBA_TEAMS: tuple[tuple[int, str, str], ...] = (
 )
 
 TEAM_NAME_BY_CODE = {code: name for _, code, name in NBA_TEAMS}
-TEAM_ID_BY_CODE = {code: team_id for team_id, code, _ in NBA_TEAMS}
 _CODE_BY_NAME_KEY = {normalize_name(name): code for _, code, name in NBA_TEAMS} | {
     normalize_name("Los Angeles Clippers"): "LAC"
 }

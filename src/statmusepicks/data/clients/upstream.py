@@ -7,23 +7,29 @@ Not retried: 404 (UpstreamNotFound) and other 4xx (UpstreamError): asking again 
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypedDict, Unpack
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from tenacity.wait import wait_base
 
 from statmusepicks.core.errors import UpstreamError, UpstreamNotFound, UpstreamRateLimited
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.clients.payloads import PayloadRef, PayloadStore
-from statmusepicks.data.clients.rate_limit import (
+from statmusepicks.data.rate_limit import (
     Clock,
-    InProcessTokenBucket,
+    MemoryRateLimiter,
     RateLimiter,
     make_rate_limiter,
 )
@@ -33,21 +39,24 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try. `attempts` counts the first try; waits are injectable for tests."""
+    """How hard to try. `attempts` counts the first try; `sleep` is injectable for tests."""
 
     attempts: int = 3
     initial_wait: float = 1.0
     max_wait: float = 60.0
+    # Up to a second of random extra wait, so clients that failed together do not retry together.
     jitter: float = 1.0
     # A Retry-After longer than this is not worth blocking a worker for: give up instead.
     max_retry_after: float = 300.0
     sleep: Callable[[float], None] = time.sleep
-    random_uniform: Callable[[float, float], float] = field(default=random.uniform)
 
-    def backoff(self, attempt: int) -> float:
-        """Exponential backoff with additive jitter: 1 s, 2 s, 4 s ... plus up to `jitter`."""
-        base = min(self.max_wait, self.initial_wait * 2 ** (attempt - 1))
-        return base + self.random_uniform(0.0, self.jitter)
+    def wait(self) -> wait_base:
+        """What the server's Retry-After asks, else 1 s, 2 s, 4 s ... plus up to `jitter`."""
+        return _WaitRetryAfter(
+            wait_exponential_jitter(
+                multiplier=self.initial_wait, max=self.max_wait, jitter=self.jitter
+            )
+        )
 
 
 class _RetryableFailure(Exception):
@@ -57,6 +66,19 @@ class _RetryableFailure(Exception):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
+
+
+class _WaitRetryAfter(wait_base):
+    """Honour a 429's Retry-After when the server sent one; otherwise wait as `backoff` says."""
+
+    def __init__(self, backoff: wait_base) -> None:
+        self.backoff = backoff
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        failure = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(failure, _RetryableFailure) and failure.retry_after is not None:
+            return failure.retry_after
+        return self.backoff(retry_state)
 
 
 @dataclass(frozen=True)
@@ -100,7 +122,7 @@ class UpstreamJSONClient:
     ) -> None:
         self.source = source
         self.retry = retry or RetryPolicy()
-        self.rate_limiter: RateLimiter = rate_limiter or InProcessTokenBucket(60)
+        self.rate_limiter: RateLimiter = rate_limiter or MemoryRateLimiter(60)
         self.payload_store = payload_store
         self.redact_params = redact_params
         self._http = httpx.Client(
@@ -120,9 +142,10 @@ class UpstreamJSONClient:
         query = {key: value for key, value in (params or {}).items() if value is not None}
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.retry.attempts)),
-            wait=self._wait,
+            wait=self.retry.wait(),
             retry=retry_if_exception_type(_RetryableFailure),
             sleep=self.retry.sleep,
+            before_sleep=self._log_retry,
             reraise=True,
         )
         try:
@@ -180,18 +203,14 @@ class UpstreamJSONClient:
             )
         return response.content
 
-    def _wait(self, state: RetryCallState) -> float:
-        failure = state.outcome.exception() if state.outcome else None
-        retry_after = failure.retry_after if isinstance(failure, _RetryableFailure) else None
-        wait = retry_after if retry_after is not None else self.retry.backoff(state.attempt_number)
+    def _log_retry(self, state: RetryCallState) -> None:
         log.warning(
             "upstream.retry",
             source=self.source,
             attempt=state.attempt_number,
-            error=str(failure),
-            wait_seconds=round(wait, 2),
+            error=str(state.outcome.exception() if state.outcome else None),
+            wait_seconds=round(state.next_action.sleep if state.next_action else 0.0, 2),
         )
-        return wait
 
     def _loggable(self, query: Mapping[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in query.items() if key not in self.redact_params}

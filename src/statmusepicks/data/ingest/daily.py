@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Table, func, select
 
+from statmusepicks.core.box_score import BOX_SCORE_COLUMNS, possessions
+from statmusepicks.core.seasons import season_of, season_start, seasons_before
 from statmusepicks.data.clients.nba_stats import (
     LEAGUE_GAME_LOG_PLAYER,
     LEAGUE_GAME_LOG_TEAM,
     MalformedRow,
     NBAStatsClient,
-    season_for_date,
 )
 from statmusepicks.data.db.models import Game, Player, PlayerGameStats, Team, TeamGameStats
 from statmusepicks.data.ingest import schemas
@@ -51,7 +52,7 @@ SOURCE = "NBA.com leaguegamelog (daily sync)"
 # would spend two of the 20 requests a minute on empty answers.
 POSTSEASON_MONTHS = (4, 5, 6)
 
-_COUNT_COLUMNS = {column.upper(): column for column in schemas.COUNTS}
+_COUNT_COLUMNS = {column.upper(): column for column in BOX_SCORE_COLUMNS}
 PLAYER_COLUMNS = {
     "PLAYER_ID": "player_id",
     "PLAYER_NAME": "player_name",
@@ -123,9 +124,9 @@ def season_windows(since: dt.date, until: dt.date) -> list[tuple[str, dt.date, d
     windows: list[tuple[str, dt.date, dt.date]] = []
     start = since
     while start <= until:
-        season = season_for_date(start)
-        season_end = dt.date(int(season[:4]) + 1, 6, 30)
-        end = min(until, season_end)
+        season = season_of(start)
+        next_start = season_start(seasons_before(season, -1))
+        end = min(until, next_start - dt.timedelta(days=1))
         windows.append((season, start, end))
         start = end + dt.timedelta(days=1)
     return windows
@@ -229,13 +230,14 @@ def player_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def team_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """leaguegamelog (T) rows in the `team_game_stats` shape, with the opponent's box alongside.
 
-    Possessions, pace and ratings use the bundle's estimates (README: `fga - oreb + tov +
-    0.44*fta`, pace per 48 minutes, ratings per 100 of the two teams' mean possessions).
+    Possessions, pace and ratings are the bundle's estimates, as its README defines them:
+    `core.box_score.possessions`, pace per 48 minutes, ratings per 100 of the two teams' mean
+    possessions.
     """
     if frame.empty:
         return pd.DataFrame(columns=schemas.TEAM_GAME_STATS.column_names)
     rows = _mapped(frame, TEAM_COLUMNS)
-    box = [column for column in schemas.COUNTS if column in rows.columns]
+    box = [column for column in BOX_SCORE_COLUMNS if column in rows.columns]
     if "game_id" in rows and "team_id" in rows:
         rows = rows.reset_index(drop=True).reset_index(names="_order")
         opponent = rows.loc[rows["game_id"].notna(), ["game_id", "team_id", *box]].rename(
@@ -265,8 +267,10 @@ def _with_estimates(rows: pd.DataFrame) -> pd.DataFrame:
     def number(column: str) -> pd.Series:
         return pd.to_numeric(rows[column], errors="coerce").astype(float)
 
-    poss = number("fga") - number("oreb") + number("tov") + 0.44 * number("fta")
-    opp_poss = number("opp_fga") - number("opp_oreb") + number("opp_tov") + 0.44 * number("opp_fta")
+    poss = possessions(number("fga"), number("oreb"), number("tov"), number("fta"))
+    opp_poss = possessions(
+        number("opp_fga"), number("opp_oreb"), number("opp_tov"), number("opp_fta")
+    )
     mean_poss = (poss + opp_poss) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         rows["poss_est"] = poss.round(2)
@@ -278,7 +282,7 @@ def _with_estimates(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def malformed_frame(malformed: Sequence[MalformedRow], headers: Sequence[str]) -> pd.DataFrame:
-    """Malformed upstream rows in the lead's quarantine shape (reason, raw, row_key)."""
+    """Malformed upstream rows in the quarantine table's shape (reason, raw, row_key)."""
     records = []
     for row in malformed:
         cells = row.raw if isinstance(row.raw, list) else [row.raw]

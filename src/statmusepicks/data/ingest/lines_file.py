@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, Table
 
 from statmusepicks.core.errors import ValidationError
-from statmusepicks.data.clients.nba_stats import season_for_date
+from statmusepicks.core.seasons import season_of
 from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.ingest import schemas
 from statmusepicks.data.ingest.bundled import TableReport, load_validated, with_estimated_capture
@@ -64,7 +64,7 @@ def prepare_lines(frame: pd.DataFrame, engine: Engine, source: str) -> pd.DataFr
         lines["source"] = source
     if "season" not in lines:
         dates = pd.to_datetime(lines["game_date"], errors="coerce")
-        lines["season"] = [season_for_date(d.date()) if pd.notna(d) else None for d in dates]
+        lines["season"] = [season_of(d.date()) if pd.notna(d) else None for d in dates]
     if "commence_time" not in lines:
         lines["commence_time"] = None
     if "is_main_line" not in lines:

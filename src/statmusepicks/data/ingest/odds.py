@@ -17,7 +17,7 @@ from sqlalchemy import Engine, Table
 
 from statmusepicks.core.errors import UpstreamNotFound
 from statmusepicks.core.logging import get_logger
-from statmusepicks.data.clients.nba_stats import season_for_date
+from statmusepicks.core.seasons import season_of
 from statmusepicks.data.clients.odds_api import PROP_MARKETS, OddsAPIClient
 from statmusepicks.data.clients.teams import team_code
 from statmusepicks.data.db.models import PropLine
@@ -60,7 +60,7 @@ def event_rows(event: dict[str, Any], fetched_at: dt.datetime) -> pd.DataFrame:
     commence = _utc(event.get("commence_time"))
     game_date = commence.tz_convert(EASTERN).date() if commence is not None else None
     base = {
-        "season": season_for_date(game_date) if game_date else None,
+        "season": season_of(game_date) if game_date else None,
         "game_date": game_date,
         "commence_time": commence,
         "event_id": event.get("id"),

@@ -11,8 +11,9 @@ import pandas as pd
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from statmusepicks.core.box_score import BOX_SCORE_COLUMNS
 from statmusepicks.core.errors import AmbiguousError, NotFoundError, ValidationError
-from statmusepicks.core.stats import BOX_SCORE_COLUMNS, normalize_name
+from statmusepicks.core.stats import normalize_name
 from statmusepicks.data.db.models import (
     Game,
     Injury,
@@ -20,6 +21,7 @@ from statmusepicks.data.db.models import (
     PlayerGameStats,
     TeamGameStats,
 )
+from statmusepicks.data.repositories.aliases import alias_table
 
 MAX_CANDIDATES = 10
 # Injury statuses that mean the player will not play.
@@ -66,11 +68,13 @@ def _candidates(players: Sequence[Player]) -> list[dict[str, object]]:
 
 
 def resolve_player(session: Session, query: str) -> PlayerRef:
-    """The player a name or NBA.com id designates, matching accents, case and suffixes loosely.
+    """The player a name or NBA.com id designates, as loosely as books spell names.
 
-    An exact (folded) name wins; otherwise every word of the query must start a word of the
-    name ("jokic", "Nik Jokic"). Several matches raise AmbiguousError (409) with candidates;
-    none raises NotFoundError (404).
+    An exact (folded) name wins; then the alias table (initials with or without dots,
+    suffixes with or without a period, spellings learned from stored prop lines, curated
+    nicknames: "C.J. McCollum", "Nicolas Claxton"); otherwise every word of the query must
+    start a word of the name ("jokic", "Nik Jokic"). Several matches raise AmbiguousError (409)
+    with candidates; none raises NotFoundError (404).
     """
     text = (query or "").strip()
     if not text:
@@ -83,10 +87,12 @@ def resolve_player(session: Session, query: str) -> PlayerRef:
     key = normalize_name(text)
     if not key:
         raise NotFoundError(f"No player matches {text!r}.", details={"player": text})
-    exact = session.scalars(select(Player).where(Player.name_key == key)).all()
-    if len(exact) == 1:
-        return _ref(exact[0])
-    matches = exact or _word_prefix_matches(session, key)
+    matches: Sequence[Player] = session.scalars(select(Player).where(Player.name_key == key)).all()
+    if not matches:
+        aliased = alias_table(session.connection()).lookup(text)
+        matches = session.scalars(select(Player).where(Player.player_id.in_(aliased))).all()
+    if not matches:
+        matches = _word_prefix_matches(session, key)
     if not matches:
         raise NotFoundError(f"No player matches {text!r}.", details={"player": text})
     if len(matches) > 1:

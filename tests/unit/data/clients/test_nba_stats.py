@@ -14,10 +14,10 @@ import pytest
 from statmusepicks.core.errors import UpstreamError, UpstreamNotFound, UpstreamRateLimited
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.clients import nba_stats
-from statmusepicks.data.clients.nba_stats import NBAStatsClient, parse_result_set, season_for_date
+from statmusepicks.data.clients.nba_stats import NBAStatsClient, parse_result_set
 from statmusepicks.data.clients.payloads import PayloadStore
-from statmusepicks.data.clients.rate_limit import InProcessTokenBucket
 from statmusepicks.data.clients.upstream import RetryPolicy, parse_retry_after
+from statmusepicks.data.rate_limit import MemoryRateLimiter
 from tests.upstream_fakes import FakeClock, nba_fixture
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -36,8 +36,8 @@ def make_client(
     client = NBAStatsClient.from_settings(
         settings,
         transport=httpx.MockTransport(handler),
-        rate_limiter=InProcessTokenBucket(20, clock=clock or FakeClock()),
-        retry=RetryPolicy(attempts=attempts, sleep=waits.append, random_uniform=lambda _a, _b: 0.0),
+        rate_limiter=MemoryRateLimiter(20, clock=clock or FakeClock()),
+        retry=RetryPolicy(attempts=attempts, sleep=waits.append, jitter=0.0),
     )
     return client, waits
 
@@ -307,12 +307,6 @@ def test_every_raw_body_is_kept_and_referenced(tmp_path: Path) -> None:
     )
     stored = json.loads(PayloadStore(tmp_path / "raw").get(ref.sha256))
     assert stored["resultSets"][0]["rowSet"] == payload["resultSets"][0]["rowSet"]
-
-
-def test_seasons_start_in_autumn() -> None:
-    assert season_for_date(dt.date(2025, 11, 15)) == "2025-26"
-    assert season_for_date(dt.date(2026, 4, 1)) == "2025-26"
-    assert season_for_date(dt.date(2026, 10, 21)) == "2026-27"
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:

@@ -9,9 +9,10 @@ import pytest
 
 from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.settings import Settings
+from statmusepicks.core.stats import BOOK_MARKETS
 from statmusepicks.data.clients.odds_api import PROP_MARKETS, OddsAPIClient
-from statmusepicks.data.clients.rate_limit import InProcessTokenBucket
 from statmusepicks.data.clients.upstream import RetryPolicy
+from statmusepicks.data.rate_limit import MemoryRateLimiter
 from tests.upstream_fakes import FakeClock, odds_transport
 
 EVENT = "46fc9b98835561f7bfa81c7275b3ed37"
@@ -30,7 +31,7 @@ def make_client(
     return OddsAPIClient.from_settings(
         settings,
         transport=transport,
-        rate_limiter=InProcessTokenBucket(60, clock=FakeClock()),
+        rate_limiter=MemoryRateLimiter(60, clock=FakeClock()),
         retry=RetryPolicy(sleep=lambda _: None),
     )
 
@@ -79,3 +80,7 @@ def test_an_answer_that_is_not_an_event_list_is_rejected(tmp_path: Path) -> None
     transport = httpx.MockTransport(lambda _request: httpx.Response(200, json={"message": "x"}))
     with pytest.raises(UpstreamError, match="not a list"):
         make_client(tmp_path, transport).get_events()
+
+
+def test_the_odds_api_markets_are_the_book_markets() -> None:
+    assert tuple(PROP_MARKETS.values()) == BOOK_MARKETS

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from statmusepicks.core.box_score import BOX_SCORE_COLUMNS
 from statmusepicks.data.clients.nba_stats import parse_result_set
 from statmusepicks.data.ingest import schemas
 from statmusepicks.data.ingest.daily import (
@@ -42,7 +43,7 @@ def test_player_rows_reproduce_the_bundled_box_scores_of_a_real_day() -> None:
     assert len(ours) == len(truth) == 190
     for column in ["game_id", "player_id", "team", "opp", "is_home", "matchup", "wl"]:
         assert ours[column].astype(str).tolist() == truth[column].astype(str).tolist(), column
-    for column in [*schemas.COUNTS, "min", "plus_minus"]:
+    for column in [*BOX_SCORE_COLUMNS, "min", "plus_minus"]:
         assert ours[column].astype(float).tolist() == truth[column].astype(float).tolist(), column
 
 
@@ -93,8 +94,8 @@ def test_a_numeric_game_id_gets_its_leading_zeros_back() -> None:
 def test_a_range_is_split_at_season_boundaries() -> None:
     windows = season_windows(dt.date(2025, 6, 1), dt.date(2025, 11, 15))
     assert windows == [
-        ("2024-25", dt.date(2025, 6, 1), dt.date(2025, 6, 30)),
-        ("2025-26", dt.date(2025, 7, 1), dt.date(2025, 11, 15)),
+        ("2024-25", dt.date(2025, 6, 1), dt.date(2025, 8, 31)),
+        ("2025-26", dt.date(2025, 9, 1), dt.date(2025, 11, 15)),
     ]
 
 

@@ -8,12 +8,8 @@ import pytest
 
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import STATS
-from statmusepicks.services.dashboard import (
-    BoardFilters,
-    games_chart,
-    opponent_hit_rate,
-    parse_line,
-)
+from statmusepicks.web.dashboard_board import BoardFilters
+from statmusepicks.web.dashboard_players import games_chart, opponent_hit_rate, parse_line
 
 GAMES = [  # newest first, as the context API lists them
     {"date": "2025-11-12", "opponent": "LAC", "home": False, "statValue": 30.0, "minutes": 35.0},

@@ -1,0 +1,151 @@
+"""Language-model edges: `POST /api/ollama_stream` (raw streaming) and `POST /api/analysis`.
+
+Both work without a language model: the stream answers one error event, the analysis is written
+from the numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing, suppress
+from functools import partial
+from typing import Annotated, Any, Literal
+
+import anyio
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from starlette.types import Receive, Scope, Send
+
+from statmusepicks.api.deps import get_container
+from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.services.container import Container
+from statmusepicks.services.llm.analysis import analyse
+from statmusepicks.services.llm.providers import LLMError, LLMProvider, llm_provider
+from statmusepicks.services.prediction_request import PredictionRequest
+
+router = APIRouter(prefix="/api", tags=["analysis"])
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+DONE = "[DONE]"
+
+
+class StreamBody(BaseModel):
+    """The frontend's stream request: `prompt` (or `input`) and an optional model name."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str | None = Field(None, description="Model name (default: the configured one).")
+    prompt: str | None = Field(None, examples=["Why might Jokic go over 27.5 points?"])
+    input: str | None = Field(None, description="Alias of `prompt`.")
+
+
+class AnalysisResponse(BaseModel):
+    """One prop's analysis; `numericEvidence` holds every number it was allowed to use."""
+
+    model_config = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
+
+    player: str
+    stat: str
+    line: float
+    recommendation: Literal["OVER", "UNDER"] | None = Field(
+        description="Null when no side is favoured, or when the analysis awaits review."
+    )
+    confidence: Literal["High", "Medium", "Low"]
+    reasoning: str
+    needs_review: bool = Field(
+        description="The language model leaned against a prediction at least 65% sure."
+    )
+    source: Literal["llm", "deterministic"]
+    model_side: Literal["OVER", "UNDER"] = Field(description="The side the prediction favours.")
+    numeric_evidence: dict[str, Any]
+
+
+def sse(data: str) -> str:
+    """One Server-Sent Event carrying `data` (a single line)."""
+    return f"data: {data}\n\n"
+
+
+async def stream_events(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+    """Each chunk as `data: {"text": ...}` (JSON keeps its spaces and newlines), then [DONE];
+    a failure is one `data: {"error": ...}` event instead."""
+    try:
+        async with aclosing(chunks):  # type: ignore[type-var]
+            async for chunk in chunks:
+                yield sse(json.dumps({"text": chunk}))
+    except LLMError as exc:
+        yield sse(json.dumps({"error": exc.message, "code": exc.code}))
+        return
+    yield sse(DONE)
+
+
+async def not_configured() -> AsyncIterator[str]:
+    message = "No language model is configured (set OLLAMA_URL or LLM_BASE_URL)."
+    yield sse(json.dumps({"error": message, "code": "llm_not_configured"}))
+
+
+class EventStreamResponse(StreamingResponse):
+    """A text/event-stream that stops its producer as soon as the client disconnects.
+
+    Starlette, on ASGI 2.4 servers, only notices a gone client when a write fails, so a
+    model that is slow between tokens would keep generating for nobody; here a watcher on
+    `receive` cancels the producer, which closes the upstream request.
+    """
+
+    media_type = "text/event-stream"
+
+    async def __call__(self, _scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def until_done(step: Any) -> None:
+                with suppress(OSError):  # the client went away mid-write
+                    await step()
+                group.cancel_scope.cancel()
+
+            group.start_soon(until_done, partial(self.stream_response, send))
+            await until_done(partial(self.listen_for_disconnect, receive))
+
+
+def get_llm_provider(container: ContainerDep) -> LLMProvider | None:
+    """The configured language model, or None."""
+    return llm_provider(container.settings)
+
+
+ProviderDep = Annotated[LLMProvider | None, Depends(get_llm_provider)]
+
+
+@router.post(
+    "/ollama_stream",
+    summary="Stream a language model's answer to a prompt (Server-Sent Events)",
+    response_class=EventStreamResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "data: events, then [DONE]"},
+        400: {"description": "No prompt."},
+        **error_responses(*PROTECTED),
+    },
+)
+async def ollama_stream(body: StreamBody, provider: ProviderDep) -> EventStreamResponse:
+    """`data: {"text": ...}` per chunk and `data: [DONE]`; `data: {"error": ...}` on failure."""
+    prompt = body.prompt or body.input
+    if not prompt:
+        raise HTTPException(status_code=400, detail="Give a prompt (or input).")
+    if provider is None:
+        return EventStreamResponse(not_configured())
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    chunks = provider.generate(prompt, model=body.model)
+    return EventStreamResponse(stream_events(chunks), headers=headers)
+
+
+@router.post(
+    "/analysis",
+    summary="A written analysis of one prop from its numbers",
+    response_model=AnalysisResponse,
+    responses=error_responses(404, 409, 422, *PROTECTED),
+)
+async def analysis(
+    body: PredictionRequest, container: ContainerDep, provider: ProviderDep
+) -> dict[str, Any]:
+    """The language model's reading of the prediction (cached 24 h), or the numbers' own."""
+    return await analyse(container, body, provider)

@@ -1,0 +1,191 @@
+"""A stat's global model: variant selection on validation, then the test, lines and production fits.
+
+Every fit is time-ordered (nothing shuffled): each variant (XGBoost, ElasticNet, RandomForest,
+weighted ensemble, stacking) is fitted on the training seasons and scored on the validation
+season; the lowest MAE wins and the spread family is chosen on its validation predictions
+(distributions.py). The winner is then refitted on more seasons for each later stage.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from statmusepicks.core.stats import STATS
+from statmusepicks.models.dataset import feature_columns, labelled, target_column
+from statmusepicks.models.distributions import SpreadModel
+from statmusepicks.models.estimators import (
+    KINDS,
+    START_WEIGHTS,
+    StackingEnsemble,
+    WeightedEnsemble,
+    as_matrix,
+    make_estimator,
+)
+from statmusepicks.models.selection import select_features
+from statmusepicks.models.train_config import TrainConfig
+
+
+@dataclass
+class GlobalFit:
+    """A stat's global model through every stage."""
+
+    stat: str
+    variant: str
+    variant_scores: dict[str, float]
+    features: list[str]
+    spread: SpreadModel
+    valid_pred: pd.Series
+    test_pred: pd.Series | None
+    lines_estimator: Any
+    production_estimator: Any
+    weights: dict[str, float] | None
+    seconds: float
+
+
+# The player's own recent and season levels of the stat: more of them must never lower the
+# predicted mean, so XGBoost is constrained to be non-decreasing in them.
+MONOTONE_SUMMARIES = ("sma3", "sma5", "sma10", "ema", "wma10", "med10", "season", "prev_season")
+
+
+def monotone_features(column: str, features: list[str]) -> dict[str, int]:
+    """XGBoost monotone constraints (+1) on the stat's own form features present."""
+    wanted = {f"f_{column}_{summary}" for summary in MONOTONE_SUMMARIES}
+    return {name: 1 for name in features if name in wanted}
+
+
+def respects_monotone(estimator: Any, features: list[str], monotone: dict[str, int]) -> bool:
+    """False for a linear model with a negative weight on the stat's own form.
+
+    XGBoost is constrained while it fits; a linear model cannot be, so a player's ElasticNet
+    that learned "scores more lately -> predict fewer" from a few hundred games is rejected.
+    """
+    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    coef = getattr(final, "coef_", None)
+    if coef is None:
+        return True
+    weights = dict(zip(features, np.ravel(coef), strict=True))
+    return all(weights.get(name, 0.0) >= 0.0 for name in monotone)
+
+
+def _members(config: TrainConfig, stat: str, features: list[str]) -> dict[str, Any]:
+    """Fresh, unfitted members of every configured kind, with tuned parameters if any."""
+    members = {}
+    for kind in config.kinds:
+        params = dict(config.params.get(f"{stat}:{kind}", {}))
+        if kind == "xgboost":
+            params["monotone_constraints"] = monotone_features(target_column(stat), features)
+        members[kind] = make_estimator(
+            kind, quick=config.quick, n_jobs=config.n_jobs, params=params
+        )
+    return members
+
+
+def _fit_variants(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    xv: pd.DataFrame,
+    yv: np.ndarray,
+    config: TrainConfig,
+    stat: str,
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    members = {k: m.fit(x, y) for k, m in _members(config, stat, list(x.columns)).items()}
+    fitted: dict[str, Any] = {k: m for k, m in members.items() if k in config.variants}
+    if "ensemble" in config.variants:
+        ensemble = WeightedEnsemble(members, {k: START_WEIGHTS[k] for k in members}, prefit=True)
+        fitted["ensemble"] = ensemble.fit(x, y).fit_weights(xv, yv)
+    if "stacking" in config.variants:
+        fitted["stacking"] = StackingEnsemble(members, prefit=True).fit(x, y)
+    preds = {name: np.maximum(model.predict(xv), 0.0) for name, model in fitted.items()}
+    return fitted, preds
+
+
+def _refit(
+    variant: str, chosen: Any, x: pd.DataFrame, y: np.ndarray, config: TrainConfig, stat: str
+) -> Any:
+    """The chosen variant, fitted afresh on more rows (ensemble weights kept)."""
+    if variant in KINDS:
+        return clone(chosen).fit(x, y)
+    members = _members(config, stat, list(x.columns))
+    if variant == "ensemble":
+        return WeightedEnsemble(members, dict(chosen.weights_)).fit(x, y)
+    return StackingEnsemble(members).fit(x, y)
+
+
+def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit:
+    """Selection, test, lines and production fits of one stat's global model."""
+    started = time.perf_counter()
+    split = config.split
+    column = target_column(stat)
+    rows = labelled(frame, stat)
+    train, valid = split.train(rows), split.validation(rows)
+    features = select_features(train, feature_columns(frame), column)
+    x, y = as_matrix(train, features), train[column].to_numpy(float)
+    xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
+    fitted, preds = _fit_variants(x, y, xv, yv, config, stat)
+    scores = {name: float(np.mean(np.abs(p - yv))) for name, p in preds.items()}
+    variant = min(scores, key=scores.__getitem__)
+    chosen = fitted[variant]
+    spread = SpreadModel.fit_choose(preds[variant], yv, max_value=STATS[stat].max_line)
+
+    test_pred, test_model = None, None
+    if config.evaluate_test and split.test:
+        before = split.through(rows, split.valid)
+        model = _refit(
+            variant,
+            chosen,
+            as_matrix(before, features),
+            before[column].to_numpy(float),
+            config,
+            stat,
+        )
+        test = split.test_rows(rows)
+        test_pred = pd.Series(
+            np.maximum(model.predict(as_matrix(test, features)), 0.0), index=test.index
+        )
+        test_model = model
+
+    # Without a refit, the latest model fitted before the line season prices the lines.
+    lines_estimator = test_model if test_model is not None else chosen
+    if config.refit_lines:
+        before = rows[rows["season"] < config.lines_season]
+        if split.train_first:
+            before = before[before["season"] >= split.train_first]
+        lines_estimator = _refit(
+            variant,
+            chosen,
+            as_matrix(before, features),
+            before[column].to_numpy(float),
+            config,
+            stat,
+        )
+    production = lines_estimator
+    if config.refit_production:
+        window = split.through(rows, "9999")
+        production = _refit(
+            variant,
+            chosen,
+            as_matrix(window, features),
+            window[column].to_numpy(float),
+            config,
+            stat,
+        )
+    return GlobalFit(
+        stat=stat,
+        variant=variant,
+        variant_scores=scores,
+        features=features,
+        spread=spread,
+        valid_pred=pd.Series(preds[variant], index=valid.index),
+        test_pred=test_pred,
+        lines_estimator=lines_estimator,
+        production_estimator=production,
+        weights=getattr(chosen, "weights_", None),
+        seconds=time.perf_counter() - started,
+    )
