@@ -1,7 +1,7 @@
 """Feature pipeline speed: full history, one player from scratch, one player from the store.
 
 Run: `.venv/bin/python benchmarks/bench_features.py` (or `pytest -m bench -s
-benchmarks/bench_features.py`). Figures are printed against the seed budgets (60 s full build,
+benchmarks/bench_features.py`). Figures are printed against our budgets (60 s full build,
 100 ms one player from scratch, 10 ms one player from the store) and against a baseline measured
 in the same run: pandas' textbook `groupby.shift.rolling(10).mean()` over the 12 rolled stats.
 """

@@ -15,17 +15,18 @@ import copy
 import datetime as dt
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+
+from tests.fakes.http_server import base_url, reply, serve_handler
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NBA_FIXTURES = FIXTURES / "nba_stats"
@@ -116,26 +117,14 @@ def running(server: NBAStatsServer) -> Iterator[NBAStatsServer]:
             }
             server.requests.append(RecordedRequest(url.path, params, dict(self.headers.items())))
             status, headers, body = server.handle(url.path, params)
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self, status, headers, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/stats"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serve_handler(Handler) as httpd:
+        server.base_url = f"{base_url(httpd)}/stats"
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 def odds_transport(
@@ -258,11 +247,7 @@ def running_llm(server: LLMServer) -> Iterator[LLMServer]:
             server.requests.append((self.path, body))
             if server.status is not None:
                 payload = json.dumps({"error": "model 'nope' not found"}).encode()
-                self.send_response(server.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                reply(self, server.status, {"Content-Type": "application/json"}, payload)
                 return
             content_type, events, final = server.events(self.path)
             self.send_response(200)
@@ -297,17 +282,9 @@ def running_llm(server: LLMServer) -> Iterator[LLMServer]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serve_handler(Handler) as httpd:
+        server.base_url = base_url(httpd)
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 def main() -> None:

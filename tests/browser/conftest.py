@@ -8,23 +8,19 @@ thread while it is open, which would break the pytest-asyncio tests collected af
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.db.session import make_engine, make_session_factory
 from statmusepicks.services.container import Container
 from statmusepicks.services.predictions import prediction_service
+from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -81,23 +77,9 @@ def browser_container(
 @pytest.fixture(scope="module")
 def base_url(browser_container: Container, chromium_path: Path) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 and an ephemeral port, in a background thread."""
-    prediction_service(browser_container).get_predictor()  # champions load before any page
-    app = create_app(browser_container.settings, container=browser_container)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    prediction_service(browser_container).champions.get()  # champions load before any page
+    with serving(browser_container) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.ingest.odds import sync_odds
 from tests.upstream_fakes import FakeClock, odds_fixture, odds_transport
 
-NOW = dt.datetime(2025, 11, 14, 20, 0, tzinfo=dt.UTC)
+# After every price the fixtures stamp (the latest 23:30), before the first tip-off (00:10).
+NOW = dt.datetime(2025, 11, 14, 23, 45, tzinfo=dt.UTC)
 EVENT = "46fc9b98835561f7bfa81c7275b3ed37"  # GSW @ SAS, 2025-11-14 (real lines)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import insert
 
+from statmusepicks.core.league_clock import day_start
 from statmusepicks.data.db.models import Injury
 from statmusepicks.data.repositories import players as repo
 from statmusepicks.features.frame import build_feature_frame
@@ -15,8 +16,6 @@ from statmusepicks.services.serving_inputs import ServingTarget, serving_inputs
 from tests import factories
 
 JOKIC = 203999
-# The first day serving reads for a 2025-26 game: the start of the season before.
-SERVED_SINCE = dt.date(2024, 9, 1)
 
 
 def _rotation_absentees(logs: pd.DataFrame, team: str, day: dt.date) -> list[int]:
@@ -50,9 +49,8 @@ def test_served_vector_from_the_database_equals_the_training_row(
 ) -> None:
     game_day = dt.date(2025, 11, 8)
     logs = factories.player_logs()
-    # Serving reads this and last season (Jokic has far more than MIN_HISTORY_GAMES there), so
-    # the training row is built from the same games: the two code paths must then agree.
-    logs = logs[logs["game_date"] >= SERVED_SINCE]
+    # Training reads every earlier game (the head-to-head features look back over seasons);
+    # serving reads what each feature needs from the database, and must agree exactly.
     training = build_feature_frame(logs, factories.team_logs())
     expected = training[
         (training["player_id"] == JOKIC) & (training["game_date"] == pd.Timestamp(game_day))
@@ -74,7 +72,13 @@ def test_served_vector_from_the_database_equals_the_training_row(
         connection.execute(
             insert(Injury),
             [
-                {"player_id": player, "report_date": game_day, "status": "out", "source": "test"}
+                {
+                    "player_id": player,
+                    "report_date": game_day,
+                    "reported_at": day_start(game_day),
+                    "status": "out",
+                    "source": "test",
+                }
                 for player in absent
             ],
         )
@@ -91,7 +95,15 @@ def test_an_unscheduled_game_is_priced_from_the_given_opponent_without_injury_re
     with loaded_container.engine.begin() as connection:
         connection.execute(
             insert(Injury),
-            [{"player_id": 1627750, "report_date": day, "status": "out", "source": "test"}],
+            [
+                {
+                    "player_id": 1627750,
+                    "report_date": day,
+                    "reported_at": day_start(day),
+                    "status": "out",
+                    "source": "test",
+                }
+            ],
         )
     upcoming = ServingTarget(JOKIC, day, "DEN", "MIN", True, scheduled=False)
     served = _served(loaded_container, upcoming)

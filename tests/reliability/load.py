@@ -18,6 +18,16 @@ import httpx
 Call = Callable[[httpx.Client], httpx.Response]
 
 
+def reading_calls(key: str) -> dict[str, Call]:
+    """A context without a key and the backtests with `key`: both read the stores every time."""
+    return {
+        "context": lambda client: client.get(
+            "/api/player_context", params={"player": "Nikola Jokic", "stat": "points", "limit": 5}
+        ),
+        "backtests": lambda client: client.get("/api/backtests", headers={"X-API-Key": key}),
+    }
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One request: when it started, which call, its status (None: no answer) and timing."""

@@ -22,8 +22,9 @@ from statmusepicks.data.ingest.bundled import load_bundled
 from statmusepicks.services.container import Container, build_container
 from statmusepicks.services.keys import create_key
 from tests import factories
-from tests.reliability.load import Call, Load, summary
-from tests.reliability.servers import PrivatePostgres, serve_in_thread
+from tests.reliability.load import Call, Load, reading_calls, summary
+from tests.reliability.servers import PrivatePostgres
+from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.reliability
 
@@ -75,10 +76,7 @@ def postgres_container(
 def _calls(key: str) -> dict[str, Call]:
     """Endpoints that read the database on every request, with and without a known key."""
     return {
-        "context": lambda client: client.get(
-            "/api/player_context", params={"player": "Nikola Jokic", "stat": "points", "limit": 5}
-        ),
-        "backtests": lambda client: client.get("/api/backtests", headers={"X-API-Key": key}),
+        **reading_calls(key),
         # An unknown key is looked up in the database by the protection middleware.
         "unknown_key": lambda client: client.get(
             "/api/backtests", headers={"X-API-Key": f"smp_{uuid.uuid4().hex}"}

@@ -17,8 +17,9 @@ from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import Settings
 from statmusepicks.services.container import Container, build_container
 from statmusepicks.services.keys import create_key
-from tests.reliability.load import Call, Load, summary
-from tests.reliability.servers import PrivateRedis, serve_in_thread
+from tests.reliability.load import Load, reading_calls, summary
+from tests.reliability.servers import PrivateRedis
+from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.reliability
 
@@ -50,27 +51,19 @@ def redis_container(
     container.close()
 
 
-def _calls(key: str) -> dict[str, Call]:
-    return {
-        "context": lambda client: client.get(
-            "/api/player_context", params={"player": "Nikola Jokic", "stat": "points", "limit": 5}
-        ),
-        "backtests": lambda client: client.get("/api/backtests", headers={"X-API-Key": key}),
-    }
-
-
 def test_killing_redis_under_load_causes_no_5xx_and_limits_carry_on_in_process(
     redis_container: Container, private_redis: PrivateRedis
 ) -> None:
     key = create_key(redis_container, "reliability").key
     probe_key = create_key(redis_container, "probe").key
     app = create_app(redis_container.settings, container=redis_container)
-    with serve_in_thread(app) as base_url, Load(base_url, _calls(key), max_seconds=15) as load:
+    calls = reading_calls(key)
+    with serve_in_thread(app) as base_url, Load(base_url, calls, max_seconds=15) as load:
         time.sleep(3.0)
         killed = time.monotonic()
         private_redis.kill()
         time.sleep(6.0)
-        probe = _calls(probe_key)["backtests"]
+        probe = reading_calls(probe_key)["backtests"]
         with httpx.Client(base_url=base_url, timeout=10) as client:
             remaining = [int(probe(client).headers["x-ratelimit-remaining"]) for _ in range(3)]
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from statmusepicks import __version__
+from statmusepicks.api.deps import api_key_id
 from statmusepicks.api.errors import install_error_handlers
+from statmusepicks.api.hardening import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from statmusepicks.api.middleware import install_middleware
 from statmusepicks.api.routes import (
     analysis,
@@ -18,6 +21,7 @@ from statmusepicks.api.routes import (
     board,
     context,
     health,
+    metrics,
     models,
     predict,
     responsible_gambling,
@@ -25,11 +29,12 @@ from statmusepicks.api.routes import (
 )
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.services.container import Container, build_container
+from statmusepicks.services.warmup import warm_up
 from statmusepicks.web import pages
 
-# Every router of the service; a new route module is one line here.
-ROUTERS: list[APIRouter] = [
-    health.router,
+# Every router of the service; a new route module is one line here. The /api/ routers that need
+# a key carry the security schemes (the middleware enforces them).
+PROTECTED_ROUTERS: list[APIRouter] = [
     backtests.router,
     context.router,
     predict.router,
@@ -37,6 +42,10 @@ ROUTERS: list[APIRouter] = [
     board.router,
     models.router,
     track_record.router,
+]
+OPEN_ROUTERS: list[APIRouter] = [
+    health.router,
+    metrics.router,
     responsible_gambling.router,
     pages.router,
 ]
@@ -50,6 +59,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         app.state.container = container or build_container(settings)
+        # The server accepts connections only after this: first requests find everything loaded.
+        await run_in_threadpool(warm_up, app.state.container)
         try:
             yield
         finally:
@@ -65,6 +76,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if container is not None:
         app.state.container = container
     install_middleware(app, settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -72,8 +84,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_max_age_seconds)
     install_error_handlers(app)
-    for router in ROUTERS:
+    for router in OPEN_ROUTERS:
         app.include_router(router)
+    for router in PROTECTED_ROUTERS:
+        app.include_router(router, dependencies=[Depends(api_key_id)])
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

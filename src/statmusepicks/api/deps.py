@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from statmusepicks.core.settings import Settings
@@ -39,5 +40,32 @@ def get_context_service(request: Request) -> ContextService:
     return context_service(get_container(request))
 
 
+# The two ways to present a key, published as OpenAPI security schemes. The check itself runs in
+# ProtectionMiddleware, before routing, so that 401/403/429 and the rate limit cost no route work
+# and a new /api/ router is protected even if it forgot this dependency.
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    description="An API key (`statmusepicks keys create NAME`).",
+    auto_error=False,
+)
+BEARER = HTTPBearer(
+    scheme_name="Bearer",
+    description="The same key as `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+
+
+def api_key_id(
+    request: Request,
+    _header: Annotated[str | None, Security(API_KEY_HEADER)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> int | None:
+    """The id of the key the middleware accepted (None on a public path or without keys)."""
+    found = request.scope.get("state", {}).get("api_key_id")
+    return int(found) if found is not None else None
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
+ApiKeyIdDep = Annotated[int | None, Depends(api_key_id)]
 ContextServiceDep = Annotated[ContextService, Depends(get_context_service)]

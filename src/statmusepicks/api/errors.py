@@ -20,7 +20,10 @@ STATUS_MEANINGS = {
     401: "No API key, or an unknown one.",
     403: "A revoked key.",
     404: "Not found (unknown player, model, backtest...).",
-    409: "Ambiguous player name; `candidates` lists the matches.",
+    409: (
+        "Ambiguous player name (`ambiguous`; `candidates` lists the matches), or the player is "
+        "ruled out by the latest injury report (`player_out`; `player_status` says which)."
+    ),
     413: "Batch too large.",
     422: "Invalid input; `details` lists each problem when it is a parameter.",
     429: "Over the rate limit; `Retry-After` says when to retry.",

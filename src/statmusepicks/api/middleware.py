@@ -18,7 +18,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from statmusepicks.api.errors import error_body
+from statmusepicks.api.request_metrics import RequestMetricsMiddleware
 from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.core.metrics import RATE_LIMITED
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.db.session import DATABASE_RETRY_AFTER_SECONDS, is_database_outage
 from statmusepicks.services.container import Container
@@ -29,7 +31,7 @@ ALWAYS_PUBLIC = ("/api/responsible-gambling",)
 CONTEXT_PATHS = ("/api/player_context", "/api/batch_player_context")
 
 
-async def _send_json(
+async def send_json(
     send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> None:
     payload = json.dumps(body).encode()
@@ -39,7 +41,7 @@ async def _send_json(
     await send({"type": "http.response.body", "body": payload})
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
             return str(value.decode("latin-1"))
@@ -48,10 +50,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 def presented_key(scope: Scope) -> str | None:
     """The key of `X-API-Key` or `Authorization: Bearer <key>`."""
-    key = _header(scope, b"x-api-key")
+    key = header(scope, b"x-api-key")
     if key:
         return key.strip()
-    authorization = _header(scope, b"authorization") or ""
+    authorization = header(scope, b"authorization") or ""
     if authorization.lower().startswith("bearer "):
         return authorization[7:].strip() or None
     return None
@@ -92,7 +94,7 @@ class ProtectionMiddleware:
             try:
                 identity = await run_in_threadpool(authenticate, container, presented_key(scope))
             except StatMusePicksError as exc:
-                await _send_json(send, exc.status_code, error_body(exc.message, exc.code))
+                await send_json(send, exc.status_code, error_body(exc.message, exc.code))
                 return
             scope.setdefault("state", {})["api_key_id"] = identity.key_id
             client = f"key:{identity.key_id}"
@@ -102,13 +104,14 @@ class ProtectionMiddleware:
             "X-RateLimit-Remaining": str(max(decision.remaining, 0)),
         }
         if not decision.allowed:
+            RATE_LIMITED.inc()
             retry = max(1, round(decision.retry_after + 0.499))
             body = error_body(
                 f"Rate limit of {decision.limit} requests per minute exceeded; retry in {retry} s.",
                 "rate_limited",
                 retry_after=retry,
             )
-            await _send_json(send, 429, body, {"Retry-After": str(retry), **limit_headers})
+            await send_json(send, 429, body, {"Retry-After": str(retry), **limit_headers})
             return
 
         async def send_with_limits(message: Message) -> None:
@@ -122,7 +125,21 @@ class ProtectionMiddleware:
 
 
 # Streams last as long as the model writes; the provider's idle timeout bounds them instead.
-UNBUDGETED_PATHS = ("/api/ollama_stream",)
+UNBUDGETED_PATHS = ("/api/ollama_stream", "/player/analysis")
+
+
+class _StartTracking:
+    """A `send` that remembers whether the response has begun: after that, a failure can no
+    longer be answered with an error body and must propagate instead."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 class TimeoutMiddleware:
@@ -136,25 +153,18 @@ class TimeoutMiddleware:
         if scope["type"] != "http" or scope["path"] in UNBUDGETED_PATHS:
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = _StartTracking(send)
         try:
-            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.seconds)
+            await asyncio.wait_for(self.app(scope, receive, tracked), self.seconds)
         except TimeoutError:
-            if started:
+            if tracked.started:
                 raise
             body = error_body(
                 f"The request took longer than {self.seconds:g} s and was cut.",
                 "timeout",
                 timeout_seconds=self.seconds,
             )
-            await _send_json(send, 504, body)
+            await send_json(send, 504, body)
 
 
 class DatabaseOutageMiddleware:
@@ -174,25 +184,18 @@ class DatabaseOutageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = _StartTracking(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception as exc:
-            if started or not is_database_outage(exc):
+            if tracked.started or not is_database_outage(exc):
                 raise
             body = error_body(
                 f"The database is unavailable; retry in {self.retry_after} s.",
                 "database_unavailable",
                 retry_after=self.retry_after,
             )
-            await _send_json(send, 503, body, {"Retry-After": str(self.retry_after)})
+            await send_json(send, 503, body, {"Retry-After": str(self.retry_after)})
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
@@ -201,3 +204,4 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ProtectionMiddleware)
     app.add_middleware(DatabaseOutageMiddleware)
     app.add_middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds)
+    app.add_middleware(RequestMetricsMiddleware)

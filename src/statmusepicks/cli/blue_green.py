@@ -79,7 +79,7 @@ class SwitchPlan:
     start_command: str
     ports: dict[Colour, int] = field(default_factory=lambda: {"blue": 8001, "green": 8002})
     host: str = "127.0.0.1"
-    ready_path: str = "/health"
+    ready_path: str = "/health/ready"
     ready_timeout: float = 120.0
     smoke_checks: list[SmokeCheck] = field(default_factory=lambda: list(DEFAULT_SMOKE_CHECKS))
     reload_command: str = "nginx -s reload"

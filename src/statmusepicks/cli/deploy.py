@@ -34,7 +34,9 @@ def switch_command(
     ),
     blue_port: int = typer.Option(8001, help="Port of the blue version."),
     green_port: int = typer.Option(8002, help="Port of the green version."),
-    ready_path: str = typer.Option("/health", help="Answers 200 once the version can serve."),
+    ready_path: str = typer.Option(
+        "/health/ready", help="Answers 200 once the version has loaded what it serves."
+    ),
     ready_timeout: float = typer.Option(120.0, help="Seconds to wait for readiness."),
     smoke_file: Path | None = typer.Option(
         None, help="JSON list of smoke checks (default: /health, /openapi.json, a public page)."

@@ -9,9 +9,12 @@ from contextlib import contextmanager
 import typer
 from rich.table import Table
 
+from statmusepicks.cli.clock import AS_OF_HELP, parse_as_of
 from statmusepicks.cli.common import console, open_container
 from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.core.settings import get_settings
 from statmusepicks.data.ingest.bundled import TableReport
+from statmusepicks.services.injury_jobs import sync_injuries
 from statmusepicks.services.sync import ingest_nba, ingest_odds
 
 app = typer.Typer(help="Sync live data (NBA box scores, prop lines).", no_args_is_help=True)
@@ -51,11 +54,15 @@ def nba_command(
     since: str | None = typer.Option(
         None, help="First game date (YYYY-MM-DD); default: the day after the latest stored game."
     ),
-    until: str | None = typer.Option(None, help="Last game date; default: today (New York)."),
+    until: str | None = typer.Option(
+        None, help="Last game date; default and cap: the day before --as-of (New York)."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Fetch box scores from stats.nba.com, validate them and store what is new."""
+    moment = parse_as_of(as_of, get_settings())
     with reported_errors(), open_container() as container:
-        report = ingest_nba(container, since=_date(since), until=_date(until))
+        report = ingest_nba(container, since=_date(since), until=_date(until), as_of=moment)
         table = Table("run", "range", "games added", "player rows", "team rows", "quarantined")
         table.add_row(
             str(report.run_id),
@@ -76,11 +83,28 @@ def nba_command(
 
 
 @app.command("odds")
-def odds_command() -> None:
-    """Fetch prop lines for the next 36 hours of games (needs ODDS_API_KEY)."""
+def odds_command(as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP)) -> None:
+    """Fetch prop lines for the games of the next 36 hours from --as-of (needs ODDS_API_KEY)."""
+    moment = parse_as_of(as_of, get_settings())
     with reported_errors(), open_container() as container:
-        report = ingest_odds(container)
+        report = ingest_odds(container, as_of=moment)
         console.print(
             f"run {report.run_id}: {report.events_priced} events priced, "
             f"{report.lines_added} new line snapshots, {report.quarantined} quarantined"
         )
+
+
+@app.command("injuries")
+def injuries_command(as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP)) -> None:
+    """Store the official injury report as of --as-of (needs INJURY_REPORT_URL)."""
+    moment = parse_as_of(as_of, get_settings())
+    with reported_errors(), open_container() as container:
+        report = sync_injuries(container, moment)
+    if report.details.get("skipped"):
+        console.print(f"skipped: {report.details['skipped']}")
+        return
+    for error in report.errors:
+        console.print(f"[red]error:[/red] {error}")
+    console.print(f"injury report as of {moment.isoformat()}: {report.rows} rows written")
+    if not report.ok:
+        raise typer.Exit(code=1)

@@ -16,7 +16,11 @@ app = typer.Typer(help="Injury reports.", no_args_is_help=True)
 @app.command("import")
 def import_command(
     path: Path = typer.Argument(
-        ..., help="CSV: player_id or player_name, report_date (or date), status, note, team."
+        ...,
+        help=(
+            "CSV: player_id or player_name, report_date (or date) and/or reported_at, status, "
+            "note, team."
+        ),
     ),
 ) -> None:
     """Validate and store an injury report; unknown players or statuses are quarantined."""

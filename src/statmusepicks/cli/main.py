@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from statmusepicks.cli import (
+    ab,
     backtest,
     data,
     db,
@@ -17,6 +18,7 @@ from statmusepicks.cli import (
     keys,
     lines,
     models,
+    replay,
     serve,
     train,
     worker,
@@ -41,8 +43,10 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(lines.app, name="lines")
 app.add_typer(injuries.app, name="injuries")
 app.command("worker")(worker.worker)
+app.command("replay")(replay.replay)
 app.command("train")(train.train)
 app.add_typer(models.app, name="models")
+app.add_typer(ab.app, name="ab")
 app.command("evaluate")(evaluate.evaluate)
 app.add_typer(keys.app, name="keys")
 app.command("grade")(grade.grade)

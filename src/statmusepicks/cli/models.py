@@ -7,8 +7,10 @@ import json
 import typer
 from rich.table import Table
 
+from statmusepicks.cli.clock import now
 from statmusepicks.cli.common import console, open_container
 from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.services.ab_results import promote_if_better
 from statmusepicks.services.training import (
     list_models,
     promote_model,
@@ -76,10 +78,21 @@ def show_command(name: str = typer.Argument(..., help="e.g. smp-points-global"))
 def promote_command(
     name: str = typer.Argument(..., help="e.g. smp-points-global"),
     version: str = typer.Argument(..., help="The version to make champion."),
+    if_better: bool = typer.Option(
+        False,
+        "--if-better",
+        help="Only if its A/B test shows it better on the same props (the decision is recorded).",
+    ),
 ) -> None:
     """Make a version the champion (the old champion can be restored with rollback)."""
     with open_container() as container:
         try:
+            if if_better:
+                decision = promote_if_better(container, name, version, now=now())
+                console.print(f"{name}:{version}: {decision.reason}")
+                if not decision.promoted:
+                    raise typer.Exit(code=1)
+                return
             promote_model(container, name, version)
         except StatMusePicksError as exc:
             raise _fail(exc) from exc

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from statmusepicks.core.metrics import prepare_multiprocess_dir
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
@@ -13,6 +15,7 @@ def serve(
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Serve the API, its docs at /docs, and the dashboard at /."""
+    prepare_multiprocess_dir()
     uvicorn.run(
         "statmusepicks.api.app:create_app",
         factory=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from statmusepicks.cli.clock import parse_as_of
 from statmusepicks.cli.common import console, open_container
 from statmusepicks.core.errors import StatMusePicksError
 from statmusepicks.core.settings import get_settings
@@ -37,6 +38,9 @@ def train(
     if_missing: bool = typer.Option(
         False, "--if-missing", help="Do nothing when champions are registered (`make run`)."
     ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Train only on rows dated before this day (YYYY-MM-DD)."
+    ),
 ) -> None:
     """Train models, register them in MLflow (champion/challenger) and write a report."""
     if if_missing and has_champions(get_settings()):
@@ -46,6 +50,7 @@ def train(
         player_ids = [int(p) for p in _csv(players) or []]
     except ValueError as exc:
         raise typer.BadParameter("--players takes NBA player ids, e.g. 2544,201939") from exc
+    moment = parse_as_of(as_of, get_settings()) if as_of else None
     with open_container() as container:
         try:
             summary = train_models(
@@ -55,6 +60,7 @@ def train(
                 trials=trials if trials is not None else (0 if quick else FULL_TRIALS),
                 quick=quick,
                 progress=True,
+                as_of=moment,
             )
         except StatMusePicksError as exc:
             console.print(f"[red]error:[/red] {exc.message}")

@@ -38,6 +38,13 @@ class AmbiguousError(StatMusePicksError):
     code = "ambiguous"
 
 
+class PlayerOutError(StatMusePicksError):
+    """The latest injury report rules the player out of the game asked about: no price."""
+
+    status_code = 409
+    code = "player_out"
+
+
 class PayloadTooLargeError(StatMusePicksError):
     """A batch asked for more items than allowed."""
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     api_key_pepper: str = INSECURE_PEPPER
     rate_limit_per_minute: int = 100
     request_timeout_seconds: float = 30.0
+    # Request bodies above this many bytes are refused with 413 (a full batch is ~20 KB).
+    max_request_body_bytes: int = Field(1_048_576, ge=1024)
+    # HSTS max-age sent on answers to HTTPS requests (0: never sent).
+    hsts_max_age_seconds: int = Field(31_536_000, ge=0)
     cors_origins: list[str] = Field(
         default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"]
     )
@@ -51,11 +55,34 @@ class Settings(BaseSettings):
     nba_api_requests_per_minute: int = 20
     nba_api_timeout_seconds: float = 30.0
     nba_api_max_retries: int = 3
+    # The NBA Stats breaker opens after this many failed calls in a row (each after its
+    # retries) and lets one probe through after the cool-down; meanwhile stored answers serve.
+    nba_breaker_failures: int = Field(5, ge=1)
+    nba_breaker_cooldown_seconds: float = Field(300.0, ge=0)
+    # The league schedule (scheduleLeagueV2 JSON) and the official injury report's records as
+    # JSON at a URL with `{stamp}` for the report's New York time ('2025-12-22_09_00AM'; unset:
+    # no live report, CSV imports only), looked for back to INJURY_REPORT_LOOKBACK_HOURS.
+    nba_schedule_url: str = "https://cdn.nba.com/static/json/staticData/scheduleLeagueV2.json"
+    injury_report_url: str | None = None
+    injury_report_lookback_hours: float = 3.0
     odds_api_key: str | None = None
     odds_api_base_url: str = "https://api.the-odds-api.com/v4"
     alert_webhook_url: str | None = None
-    sync_cron: str = "0 6 * * *"
     sync_timezone: str = "America/New_York"
+    # Odds snapshots on game days (local times in SYNC_TIMEZONE), plus one this many minutes
+    # before the first tip-off; the request quota is spread over the period ending on the
+    # quota's monthly reset day.
+    odds_snapshot_times: list[str] = Field(
+        default_factory=lambda: ["10:00", "13:00", "16:00", "18:30"]
+    )
+    odds_pre_tip_minutes: int = Field(default=30, ge=0)
+    odds_quota_reset_day: int = Field(default=1, ge=1, le=28)
+    # Season jobs (services/season_day.py): local times per job name overriding the defaults,
+    # e.g. JOB_TIMES='{"nba_box_scores": "06:30", "odds_lines": "10:00,16:00"}'.
+    job_times: dict[str, str] = Field(default_factory=dict)
+    job_attempts: int = 3
+    job_retry_seconds: float = 60.0
+    stale_after_hours: int = 24
 
     # Language model for written analyses (optional: unset means a deterministic write-up).
     # Ollama through its own client, or any OpenAI-compatible chat-completions server.
@@ -67,10 +94,31 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 60.0
     cache_ttl_analysis: int = 24 * 3600
 
+    # Monitoring: alert thresholds over a trailing window, and who may read /metrics.
+    monitoring_window_days: int = 7
+    monitoring_min_settled: int = 50
+    alert_max_ece: float = 0.10
+    alert_max_brier_vs_market: float = 0.02
+    alert_negative_roi_days: int = 7
+    alert_max_missing_rate: float = 0.10
+    alert_max_data_age_hours: float = 24.0
+    alert_max_upstream_failure_rate: float = 0.05
+    metrics_token: str | None = None
+
     # Betting decisions.
     edge_threshold: float = 0.03
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.02
+
+    # Nightly drift checks: served rows of the last `drift_window_days` against each champion's
+    # reference; a feature drifts at PSI >= 0.2 (the usual "significant shift" line) or KS >=
+    # 0.15; a retrain is requested when this share of the most important features drifts.
+    drift_window_days: int = 14
+    drift_psi_threshold: float = 0.2
+    drift_ks_threshold: float = 0.15
+    drift_min_rows: int = 50
+    drift_important_features: int = 20
+    drift_retrain_share: float = 0.3
 
     @model_validator(mode="after")
     def _fill_paths_and_refuse_insecure(self) -> Settings:

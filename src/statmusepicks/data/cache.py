@@ -16,6 +16,7 @@ import redis
 from cachetools import TLRUCache
 
 from statmusepicks.core.logging import get_logger
+from statmusepicks.core.metrics import CACHE_LOOKUPS
 
 log = get_logger(__name__)
 
@@ -33,6 +34,12 @@ class Cache(Protocol):
 
     @property
     def backend(self) -> str: ...
+
+
+def _counted(backend: str, value: Any | None) -> Any | None:
+    """Count a lookup as a hit or a miss (the /metrics hit ratio) and pass the value on."""
+    CACHE_LOOKUPS.labels(backend=backend, result="miss" if value is None else "hit").inc()
+    return value
 
 
 def _expiry(_key: str, value: tuple[float, Any], now: float) -> float:
@@ -57,7 +64,7 @@ class MemoryCache:
     def get(self, key: str) -> Any | None:
         with self._lock:
             entry = self._data.get(self._key(key))
-        return None if entry is None else entry[1]
+        return _counted(self.backend, None if entry is None else entry[1])
 
     def set(self, key: str, value: Any, ttl: float) -> None:
         with self._lock:
@@ -102,7 +109,8 @@ class RedisCache:
         except redis.RedisError as exc:
             self._down(exc)
             return self.fallback.get(key)
-        return None if raw is None else json.loads(raw)  # type: ignore[arg-type]
+        value = None if raw is None else json.loads(raw)  # type: ignore[arg-type]
+        return _counted(self.backend, value)
 
     def set(self, key: str, value: Any, ttl: float) -> None:
         try:

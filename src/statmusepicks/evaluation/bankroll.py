@@ -34,6 +34,12 @@ def profit_per_unit(side: pd.Series, result: pd.Series, price: pd.Series) -> pd.
     return pd.Series(values, index=side.index, dtype=float)
 
 
+def closing_line_value(close_p_side: pd.Series, price: pd.Series) -> pd.Series:
+    """Expected return of a bet at `price` had it been priced at the closing consensus:
+    positive means the bet beat the close (NaN where no closing price is known)."""
+    return close_p_side * american_to_decimal(price.to_numpy(dtype=float)) - 1.0
+
+
 def simulate_bankroll(
     bets: pd.DataFrame, days: Iterable[dt.date], config: BacktestConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -44,7 +50,7 @@ def simulate_bankroll(
             columns=["strategy", "game_date", "bankroll", "day_profit", "day_return"]
         )
     bets = bets.assign(unit_profit=profit_per_unit(bets["side"], bets["result"], bets["price"]))
-    bets["clv"] = bets["close_p_side"] * american_to_decimal(bets["price"]) - 1.0
+    bets["clv"] = closing_line_value(bets["close_p_side"], bets["price"])
     stakes = np.zeros(len(bets))
     curves = []
     for name in config.strategies:

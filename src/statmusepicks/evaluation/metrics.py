@@ -16,6 +16,8 @@ from sklearn import metrics as sk
 # 13.8 nats, so one overconfident line cannot swamp a season of them.
 LOG_LOSS_CLIP = 1e-6
 BINARY = [0, 1]
+# The two-sided 95 % normal quantile.
+Z95 = 1.959964
 
 
 def mae(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
@@ -85,6 +87,18 @@ def probability_scores(outcome: npt.ArrayLike, probability: npt.ArrayLike) -> di
         "log_loss": log_loss(y, probability),
         "ece": expected_calibration_error(y, probability),
     }
+
+
+def wilson_interval(hits: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson score interval of a hit rate (None without trials): unlike p ± z·se it stays
+    inside [0, 1] and keeps its coverage for the small samples of a day's bets."""
+    if n == 0:
+        return None
+    p = hits / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n * n)) / denom
+    return float(centre - half), float(centre + half)
 
 
 def pit_values(

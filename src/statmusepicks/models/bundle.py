@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 
 from statmusepicks.models.distributions import SpreadModel
+from statmusepicks.models.drift import DriftReference
 from statmusepicks.models.estimators import as_matrix, contributions, predict_rows
 from statmusepicks.models.market import StackWeights
 
@@ -64,6 +65,8 @@ class StatModel:
     metrics: dict[str, float] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     version: str = "unregistered"
+    # Quantiles of the validation season's features, target and residuals (drift checks).
+    reference: DriftReference | None = None
 
     @property
     def name(self) -> str:

@@ -22,6 +22,15 @@ MIN_LINES = 200
 PROBABILITY_FLOOR = 0.01
 
 
+def _isotonic() -> IsotonicRegression:
+    return IsotonicRegression(
+        y_min=PROBABILITY_FLOOR,
+        y_max=1.0 - PROBABILITY_FLOOR,
+        increasing=True,
+        out_of_bounds="clip",
+    )
+
+
 @dataclass
 class CalibratorRegistry:
     """Per-stat isotonic maps from raw to calibrated P(over)."""
@@ -35,14 +44,23 @@ class CalibratorRegistry:
         y = np.asarray(over, float)
         if len(p) < MIN_LINES:
             return self
-        model = IsotonicRegression(
-            y_min=PROBABILITY_FLOOR,
-            y_max=1.0 - PROBABILITY_FLOOR,
-            increasing=True,
-            out_of_bounds="clip",
-        )
-        self.calibrators[stat] = model.fit(p, y)
+        self.calibrators[stat] = _isotonic().fit(p, y)
         self.fitted_rows[stat] = len(p)
+        return self
+
+    def knots(self, stat: str) -> dict[str, list[float]]:
+        """The stat's isotonic map as its knots (x, y): what a refit stores in the database."""
+        model = self.calibrators[stat]
+        return {
+            "x": [float(v) for v in model.X_thresholds_],
+            "y": [float(v) for v in model.y_thresholds_],
+        }
+
+    def fit_knots(self, stat: str, knots: dict[str, list[float]], rows: int) -> CalibratorRegistry:
+        """Restore a stored map: an isotonic fit on its own knots is the same step function
+        (the knots are already non-decreasing, so the fit keeps them as they are)."""
+        self.calibrators[stat] = _isotonic().fit(np.asarray(knots["x"]), np.asarray(knots["y"]))
+        self.fitted_rows[stat] = rows
         return self
 
     def has(self, stat: str) -> bool:

@@ -134,17 +134,14 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
     chosen = fitted[variant]
     spread = SpreadModel.fit_choose(preds[variant], yv, max_value=STATS[stat].max_line)
 
+    def refit(window: pd.DataFrame) -> Any:
+        x_window, y_window = as_matrix(window, features), window[column].to_numpy(float)
+        return _refit(variant, chosen, x_window, y_window, config, stat)
+
     test_pred, test_model = None, None
     if config.evaluate_test and split.test:
         before = split.through(rows, split.valid)
-        model = _refit(
-            variant,
-            chosen,
-            as_matrix(before, features),
-            before[column].to_numpy(float),
-            config,
-            stat,
-        )
+        model = refit(before)
         test = split.test_rows(rows)
         test_pred = pd.Series(
             np.maximum(model.predict(as_matrix(test, features)), 0.0), index=test.index
@@ -157,25 +154,10 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
         before = rows[rows["season"] < config.lines_season]
         if split.train_first:
             before = before[before["season"] >= split.train_first]
-        lines_estimator = _refit(
-            variant,
-            chosen,
-            as_matrix(before, features),
-            before[column].to_numpy(float),
-            config,
-            stat,
-        )
+        lines_estimator = refit(before)
     production = lines_estimator
     if config.refit_production:
-        window = split.through(rows, "9999")
-        production = _refit(
-            variant,
-            chosen,
-            as_matrix(window, features),
-            window[column].to_numpy(float),
-            config,
-            stat,
-        )
+        production = refit(split.through(rows, "9999"))
     return GlobalFit(
         stat=stat,
         variant=variant,

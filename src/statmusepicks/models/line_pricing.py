@@ -41,28 +41,21 @@ def lines_predictor(fits: dict[str, GlobalFit], correlation: pd.DataFrame) -> Pr
     return predictor
 
 
-def price_lines(
-    frame: pd.DataFrame,
-    lines: pd.DataFrame,
-    fits: dict[str, GlobalFit],
-    correlation: pd.DataFrame,
-    config: TrainConfig,
+def model_probabilities(
+    predictor: Predictor, frame: pd.DataFrame, lines: pd.DataFrame
 ) -> pd.DataFrame:
-    """Model, calibrated and market-aware P(over) for settled lines of the line season.
+    """The predictor's raw P(over) (no push) for each settled line with a feature row.
 
-    `lines` holds player_id, game_date, stat, line, p_market and over (1/0, NaN for pushes and
-    void bets). Calibrators and stacking weights are fitted on the rows dated before
-    `config.line_cutoff` (all rows when None) and applied to every row; `period` says which.
+    `lines` holds player_id, game_date, stat, line, p_market and over (1/0, NaN for pushes
+    and void bets; those rows are left out); `frame` the feature rows of the lines' games.
     """
-    predictor = lines_predictor(fits, correlation)
     keyed = frame.assign(_day=pd.to_datetime(frame["game_date"]).dt.normalize())
-    keyed = keyed[keyed["season"] >= config.lines_season]
     priced = lines.assign(_day=pd.to_datetime(lines["game_date"]).dt.normalize())
     priced = priced[priced["over"].notna()]
     parts = []
     for stat, group in priced.groupby("stat"):
         components = [COLUMN_STAT[c] for c in STATS[str(stat)].columns]
-        if not all(c in fits for c in components):
+        if not all(c in predictor.global_models for c in components):
             continue
         rows = group.merge(
             keyed.drop(columns=["stat", "line"], errors="ignore"),
@@ -106,21 +99,44 @@ def price_lines(
                 }
             )
         )
-    if not parts:
-        return pd.DataFrame()
-    result = pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def fit_line_models(priced: pd.DataFrame) -> tuple[CalibratorRegistry, MarketStacker]:
+    """Per stat: the isotonic calibrator of p_model and the logistic model/market stack."""
+    calibrators, stacker = CalibratorRegistry(), MarketStacker()
+    for stat, group in priced.groupby("stat"):
+        calibrators.fit(str(stat), group["p_model"], group["over"])
+        # Stacked on the raw model logit: the logistic fit is itself a (Platt) calibration, and
+        # isotonic values fitted on these same rows would flatter the model to the stacker.
+        stacker.fit(str(stat), group["p_model"], group["p_market"], group["over"])
+    return calibrators, stacker
+
+
+def price_lines(
+    frame: pd.DataFrame,
+    lines: pd.DataFrame,
+    fits: dict[str, GlobalFit],
+    correlation: pd.DataFrame,
+    config: TrainConfig,
+) -> pd.DataFrame:
+    """Model, calibrated and market-aware P(over) for settled lines of the line season.
+
+    `lines` holds player_id, game_date, stat, line, p_market and over (1/0, NaN for pushes and
+    void bets). Calibrators and stacking weights are fitted on the rows dated before
+    `config.line_cutoff` (all rows when None) and applied to every row; `period` says which.
+    """
+    predictor = lines_predictor(fits, correlation)
+    result = model_probabilities(predictor, frame[frame["season"] >= config.lines_season], lines)
+    if result.empty:
+        return result
     cutoff = pd.Timestamp(config.line_cutoff) if config.line_cutoff else None
     result["period"] = (
         "calibration"
         if cutoff is None
         else np.where(result["game_date"] < cutoff, "calibration", "evaluation")
     )
-    calibrators, stacker = CalibratorRegistry(), MarketStacker()
-    for stat, group in result[result["period"] == "calibration"].groupby("stat"):
-        calibrators.fit(str(stat), group["p_model"], group["over"])
-        # Stacked on the raw model logit: the logistic fit is itself a (Platt) calibration, and
-        # isotonic values fitted on these same rows would flatter the model to the stacker.
-        stacker.fit(str(stat), group["p_model"], group["p_market"], group["over"])
+    calibrators, stacker = fit_line_models(result[result["period"] == "calibration"])
     result["p_calibrated"] = np.nan
     result["p_market_aware"] = np.nan
     for stat, index in result.groupby("stat").groups.items():

@@ -8,7 +8,8 @@ market; whatever weight the model keeps is where its information beyond the pric
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,20 @@ class StackWeights:
         """The stacked P(over)."""
         z = self.intercept + self.model * logit(p_model) + self.market * logit(p_market)
         return np.asarray(1.0 / (1.0 + np.exp(-z)), float)
+
+    def as_dict(self) -> dict[str, float]:
+        """The weights as stored with a refit."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> StackWeights:
+        """Weights read back from a stored refit."""
+        return cls(
+            intercept=float(stored["intercept"]),
+            model=float(stored["model"]),
+            market=float(stored["market"]),
+            rows=int(stored["rows"]),
+        )
 
 
 # Without fitted weights, trust the market (the measured weights put about 0.9 on it).

@@ -5,78 +5,51 @@ This is the only module that imports mlflow (import-linter enforces it). Each tr
 feature list, calibrator and dataset version) and one version of the registered model
 `smp-<stat>-<scope>`. Aliases `champion` and `challenger` replace the deprecated stages.
 
-Every version is also written to `var_dir/models/<name>/<version>/model.joblib` and the aliases
-to `var_dir/models/<name>/aliases.json`, so that serving restarts without an MLflow server; the
-`models` table mirrors versions, aliases and metrics for the API.
+Every version is also written to the on-disk store (`model_store`: the bundle and the aliases
+with their history, and the `models` table mirror), so that serving restarts without an MLflow
+server.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from statmusepicks.core.errors import NotFoundError
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
 from statmusepicks.core.stats import CHAMPION
-from statmusepicks.data.db.models import ModelRecord
-from statmusepicks.data.db.session import session_scope
 from statmusepicks.models.bundle import MODEL_PREFIX, StatModel
+from statmusepicks.models.model_store import (
+    ALIASES_FILE,
+    MODEL_FILE,
+    AliasBook,
+    ModelStore,
+    file_lock,
+)
 
 EXPERIMENT = "statmusepicks"
 CHALLENGER = "challenger"
-MODEL_FILE = "model.joblib"
 
 log = get_logger(__name__)
-
-
-@dataclass
-class AliasBook:
-    """Aliases of one registered model on disk, with the champion history for rollbacks."""
-
-    aliases: dict[str, str] = field(default_factory=dict)
-    history: list[str] = field(default_factory=list)
-
-    @staticmethod
-    def read(path: Path) -> AliasBook:
-        if not path.exists():
-            return AliasBook()
-        raw = json.loads(path.read_text())
-        return AliasBook(dict(raw.get("aliases", {})), list(raw.get("history", [])))
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"aliases": self.aliases, "history": self.history}, indent=2))
-        tmp.replace(path)
-
-
-def models_dir(settings: Settings) -> Path:
-    """Root of the on-disk model store."""
-    return settings.var_dir / "models"
 
 
 def _flat(values: dict[str, Any]) -> dict[str, str]:
     return {k: str(v)[:500] for k, v in values.items()}
 
 
-class ModelRegistry:
-    """Register, promote, roll back, list and load models."""
+class ModelRegistry(ModelStore):
+    """Register, promote, roll back, list and load models (the store on disk, plus MLflow)."""
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session] | None = None) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.root = models_dir(settings)
+        super().__init__(settings, sessions)
         self._client: Any = None
 
     # ------------------------------------------------------------------------- mlflow
@@ -94,7 +67,7 @@ class ModelRegistry:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Each store creates and migrates its tables on first use; two server workers
             # starting on a new file would race to do it, so the first use happens under a lock.
-            with _file_lock(path.with_name(path.name + ".lock")):
+            with file_lock(path.with_name(path.name + ".lock")):
                 client = MlflowClient(tracking_uri=uri, registry_uri=uri)
                 client.search_experiments(max_results=1)
                 client.search_registered_models(max_results=1)
@@ -161,6 +134,9 @@ class ModelRegistry:
             folder = Path(tmp)
             model.save(folder / MODEL_FILE)
             (folder / "features.json").write_text(json.dumps(model.features, indent=1))
+            if model.reference is not None:
+                # The drift reference, readable in the MLflow UI (serving reads the bundle's).
+                (folder / "reference.json").write_text(json.dumps(model.reference.to_dict()))
             (folder / "dataset.json").write_text(
                 json.dumps(
                     {
@@ -194,7 +170,7 @@ class ModelRegistry:
         return version
 
     def _beats_champion(self, name: str, metrics: dict[str, float]) -> bool:
-        book = AliasBook.read(self.root / name / "aliases.json")
+        book = AliasBook.read(self.root / name / ALIASES_FILE)
         champion = book.aliases.get(CHAMPION)
         if champion is None:
             return True
@@ -208,7 +184,7 @@ class ModelRegistry:
     # ------------------------------------------------------------------------- aliases
     def _set_alias(self, name: str, alias: str, version: str) -> None:
         self.client.set_registered_model_alias(name, alias, version)
-        path = self.root / name / "aliases.json"
+        path = self.root / name / ALIASES_FILE
         book = AliasBook.read(path)
         book.aliases[alias] = version
         book.write(path)
@@ -217,7 +193,7 @@ class ModelRegistry:
     def promote(self, name: str, version: str) -> None:
         """Make `version` the champion; the previous champion is kept for `rollback`."""
         self._require_version(name, version)
-        path = self.root / name / "aliases.json"
+        path = self.root / name / ALIASES_FILE
         book = AliasBook.read(path)
         previous = book.aliases.get(CHAMPION)
         if previous == version:
@@ -232,7 +208,7 @@ class ModelRegistry:
 
     def rollback(self, name: str) -> str:
         """Restore the previous champion; the demoted version becomes the challenger."""
-        path = self.root / name / "aliases.json"
+        path = self.root / name / ALIASES_FILE
         book = AliasBook.read(path)
         if not book.history:
             raise NotFoundError(f"{name} has no earlier champion to roll back to")
@@ -251,32 +227,7 @@ class ModelRegistry:
             self.client.delete_registered_model_alias(name, alias)
         self._mirror_alias(name, alias, None)
 
-    def _require_version(self, name: str, version: str) -> None:
-        if not (self.root / name / version / MODEL_FILE).exists():
-            raise NotFoundError(
-                f"{name} has no version {version}",
-                details={"name": name, "versions": self.versions(name)},
-            )
-
     # ------------------------------------------------------------------------- queries
-    def versions(self, name: str) -> list[str]:
-        """Versions of a model with a file on disk, oldest first."""
-        folder = self.root / name
-        if not folder.exists():
-            return []
-        found = [p.name for p in folder.iterdir() if (p / MODEL_FILE).exists()]
-        return sorted(found, key=int)
-
-    def names(self) -> list[str]:
-        """Every registered model name with files on disk."""
-        if not self.root.exists():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if p.name.startswith(MODEL_PREFIX))
-
-    def aliases(self, name: str) -> dict[str, str]:
-        """Alias -> version for one model."""
-        return AliasBook.read(self.root / name / "aliases.json").aliases
-
     def load(self, name: str, version: str) -> StatModel:
         """One version's bundle, from disk (downloaded from MLflow first if absent)."""
         path = self.root / name / version / MODEL_FILE
@@ -310,66 +261,6 @@ class ModelRegistry:
             )
         return {"name": name, "aliases": aliases, "versions": rows}
 
-    # ------------------------------------------------------------------------- db mirror
-    def _mirror(
-        self, model: StatModel, *, run_id: str, artifact_uri: str, metrics: dict[str, float]
-    ) -> None:
-        """Record a new version in the `models` table.
-
-        A row already there under the same name and version belongs to another registry (a
-        shared PostgreSQL database next to a new machine's local MLflow store, whose numbering
-        starts again at 1): the registry is the source of truth, so the stale row is replaced.
-        """
-        if self.sessions is None:
-            return
-        with session_scope(self.sessions) as session:
-            row = session.scalar(
-                select(ModelRecord).where(
-                    ModelRecord.name == model.name, ModelRecord.version == model.version
-                )
-            )
-            if row is None:
-                row = ModelRecord(name=model.name, version=model.version)
-                session.add(row)
-            elif row.run_id != run_id:
-                log.warning("stale models row replaced", name=model.name, version=model.version)
-            row.stat, row.scope, row.alias = model.stat, model.scope, None
-            row.run_id, row.artifact_uri, row.metrics = run_id, artifact_uri, metrics
-
-    def _mirror_alias(self, name: str, alias: str, version: str | None) -> None:
-        if self.sessions is None:
-            return
-        with session_scope(self.sessions) as session:
-            session.execute(
-                update(ModelRecord)
-                .where(ModelRecord.name == name, ModelRecord.alias == alias)
-                .values(alias=None)
-            )
-            if version is not None:
-                session.execute(
-                    update(ModelRecord)
-                    .where(ModelRecord.name == name, ModelRecord.version == version)
-                    .values(alias=alias)
-                )
-
-    def mirrored(self) -> list[ModelRecord]:
-        """Rows of the `models` table (empty without a database)."""
-        if self.sessions is None:
-            return []
-        with self.sessions() as session:
-            return list(session.scalars(select(ModelRecord).order_by(ModelRecord.id)))
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes on this machine (the local store is one file)."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
 
 @contextmanager
 def _quick_failing_mlflow() -> Iterator[None]:
@@ -387,14 +278,9 @@ def _quick_failing_mlflow() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def load_champions(settings: Settings) -> list[StatModel]:
-    """Every champion: the MLflow alias when the registry answers, the disk alias otherwise."""
-    registry = ModelRegistry(settings)
-    champions: dict[str, str] = {
-        name: version
-        for name in registry.names()
-        if (version := registry.aliases(name).get(CHAMPION)) is not None
-    }
+def _server_champions(registry: ModelRegistry) -> dict[str, str]:
+    """Champion versions by name as a tracking server holds them (empty when it is down)."""
+    champions: dict[str, str] = {}
     try:
         with _quick_failing_mlflow():
             for found in registry.client.search_registered_models(
@@ -405,6 +291,29 @@ def load_champions(settings: Settings) -> list[StatModel]:
                     champions[found.name] = str(version)
     except Exception as exc:
         log.warning("mlflow registry unavailable, serving champions from disk", error=str(exc))
+    return champions
+
+
+def is_local_store(settings: Settings) -> bool:
+    """Whether the MLflow store is a file on this machine (not a tracking server)."""
+    return settings.mlflow_tracking_uri.startswith("sqlite:///")
+
+
+def load_champions(settings: Settings) -> list[StatModel]:
+    """Every champion: the disk alias, overridden by the MLflow alias of a tracking server.
+
+    A local store is never opened here: every alias it holds was written to disk by the same
+    `_set_alias` call, and opening it means waiting on any process that writes to it (SQLite
+    locks the whole file, for up to MLflow's 20 s busy timeout per query) or creates it.
+    """
+    registry = ModelRegistry(settings)
+    champions: dict[str, str] = {
+        name: version
+        for name in registry.names()
+        if (version := registry.aliases(name).get(CHAMPION)) is not None
+    }
+    if not is_local_store(settings):
+        champions.update(_server_champions(registry))
     models = []
     for name, version in sorted(champions.items()):
         try:

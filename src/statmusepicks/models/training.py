@@ -31,6 +31,7 @@ from statmusepicks.models.dataset import (
     target_column,
     validate_frame,
 )
+from statmusepicks.models.drift import DriftReference, build_reference
 from statmusepicks.models.fanout import TaskOutcome, run_tasks
 from statmusepicks.models.global_fit import GlobalFit, fit_global
 from statmusepicks.models.line_pricing import attach_market_models, price_lines
@@ -115,6 +116,8 @@ def train_models(
 
     trained_through = str(pd.to_datetime(frame["game_date"]).max().date())
     models = _bundles(fits, results, correlation, config, version, trained_through)
+    for model in models:
+        model.reference = fit_reference(frame, fits[model.stat])
     line_predictions = None
     if lines is not None and fits:
         started_lines = time.perf_counter()
@@ -135,6 +138,17 @@ def train_models(
         line_predictions,
         version,
         seconds,
+    )
+
+
+def fit_reference(frame: pd.DataFrame, fit: GlobalFit) -> DriftReference:
+    """The drift reference of a stat's models: its validation season's rows and residuals
+    (out-of-sample, so comparable with what serving will see)."""
+    rows = frame.loc[fit.valid_pred.index]
+    target = rows[target_column(fit.stat)].astype(float)
+    seasons = sorted(rows["season"].astype(str).unique()) if "season" in rows else []
+    return build_reference(
+        rows, fit.features, target, target - fit.valid_pred, period=",".join(seasons)
     )
 
 

@@ -21,34 +21,49 @@ from sqlalchemy.orm import Session
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import STATS, resolve_stat
 from statmusepicks.data.db.models import PropLine
+from statmusepicks.data.repositories.availability import ReportedStatus
 from statmusepicks.evaluation.odds import american_to_decimal, devig
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.services.container import Container
 from statmusepicks.services.explanations import DISCLAIMER
 from statmusepicks.services.predictions import PredictionService, prediction_service
-from statmusepicks.services.pricing import BettingRules, Market, Offer, price_prop
+from statmusepicks.services.pricing import (
+    BettingRules,
+    Market,
+    Offer,
+    price_prop,
+    status_document,
+    with_status,
+)
 from statmusepicks.services.serving_inputs import (
     ServingTarget,
     assemble_inputs,
     last_teams,
     player_histories,
+    player_statuses,
 )
 
 
 @dataclass(frozen=True)
 class BoardQuery:
-    """A board request: the date and optional stat, book and minimum edge filters."""
+    """A board request: the date and optional stat, book and minimum edge filters.
+
+    `as_of` prices only the snapshots captured by then (a replayed day serves the board it
+    could have served at that moment); None reads every stored snapshot.
+    """
 
     date: dt.date
     stat: str | None = None
     book: str | None = None
     min_edge: float | None = None
+    as_of: dt.datetime | None = None
 
     def normalized(self) -> BoardQuery:
         stat = resolve_stat(self.stat).key if self.stat else None
         if self.min_edge is not None and not -1.0 <= self.min_edge <= 1.0:
             raise ValidationError("min_edge is a probability difference between -1 and 1.")
-        return BoardQuery(self.date, stat, self.book.lower() if self.book else None, self.min_edge)
+        book = self.book.lower() if self.book else None
+        return BoardQuery(self.date, stat, book, self.min_edge, self.as_of)
 
 
 def stored_lines(session: Session, query: BoardQuery) -> pd.DataFrame:
@@ -75,6 +90,8 @@ def stored_lines(session: Session, query: BoardQuery) -> pd.DataFrame:
         statement = statement.where(PropLine.market == query.stat)
     if query.book:
         statement = statement.where(PropLine.bookmaker == query.book)
+    if query.as_of is not None:
+        statement = statement.where(PropLine.captured_at <= query.as_of)
     lines = pd.read_sql(statement, session.connection())
     lines = lines[lines["market"].isin(list(STATS))]
     return (
@@ -108,14 +125,28 @@ def _feature_rows(
     if not targets:
         return pd.DataFrame()
     inputs = assemble_inputs(session, history, targets, before=day)
-    return inputs.feature_frame(service.team_games(session))
+    return inputs.feature_frame(service.inputs.team_games(session))
+
+
+def frame_statuses(
+    session: Session, frame: pd.DataFrame, day: dt.date
+) -> dict[int, ReportedStatus]:
+    """The injury status of every player of a day's feature rows (their games are scheduled:
+    books list props only for those), read as predict reads it (`player_statuses`)."""
+    targets = [
+        ServingTarget(int(pid), day, str(team), str(opp), bool(home), True)
+        for pid, team, opp, home in zip(
+            frame["player_id"], frame["team"], frame["opp"], frame["is_home"], strict=True
+        )
+    ]
+    return player_statuses(session, targets)
 
 
 def _day_frame(container: Container, session: Session, day: dt.date) -> pd.DataFrame:
     """Feature rows of every player with lines on the day, kept while the data is unchanged
     (every filter of the board reads the same rows)."""
     service = prediction_service(container)
-    key = (day, service.data_as_of(session))
+    key = (day, service.inputs.data_as_of(session))
     frame = container.board_frames.get(key)
     if frame is None:
         frame = _feature_rows(service, session, day, stored_lines(session, BoardQuery(day)))
@@ -134,13 +165,13 @@ def _distributions(
         rows = frame[frame["player_id"].isin(ids)].reset_index(drop=True)
         priced: list[PropDistribution | None]
         try:
-            priced = list(service.get_predictor().predict(rows, str(market)))
+            priced = list(service.champions.get().predict(rows, str(market)))
         except Exception:
             priced = []
             for i in range(len(rows)):
                 try:
                     priced.append(
-                        service.distribution(
+                        service.champions.distribution(
                             rows.iloc[[i]], STATS[str(market)], int(rows["player_id"].iloc[i])
                         )
                     )
@@ -156,16 +187,21 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
     """Every stored line of the date priced, best prices across books, ranked by EV (cached)."""
     query = query.normalized()
     service = prediction_service(container)
-    predictor = service.get_predictor()
-    key = f"board:{query.date}:{query.stat}:{query.book}:{query.min_edge}:{service.model_stamp()}"
+    predictor = service.champions.get()
+    key = (
+        f"board:{query.date}:{query.stat}:{query.book}:{query.min_edge}:{query.as_of}:"
+        f"{service.champions.stamp()}"
+    )
     with container.sessions() as session:
-        key += f":{service.data_as_of(session)}"
+        key += f":{service.inputs.data_as_of(session)}"
         cached = container.cache.get(key)
         if cached is not None:
             return dict(cached)
         lines = stored_lines(session, query)
         frame = _day_frame(container, session, query.date) if len(lines) else None
+        statuses = frame_statuses(session, frame, query.date) if frame is not None else {}
     props: list[dict[str, Any]] = []
+    players_out: dict[int, dict[str, Any]] = {}
     skipped = 0
     rules = BettingRules.from_settings(container.settings)
     if frame is not None and len(frame):
@@ -174,6 +210,21 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
         for (pid, market), group in lines.groupby(["player_id", "market"]):
             row = index.get(int(pid))
             dist = dists.get((int(pid), str(market)))
+            status = statuses.get(int(pid))
+            if row is not None and status is not None and status.out:
+                left_off = players_out.setdefault(
+                    int(pid),
+                    {
+                        "player": str(
+                            frame["player_name"].iloc[row] or group["player_name"].iloc[0]
+                        ),
+                        "player_id": int(pid),
+                        "lines": 0,
+                        "player_status": status_document(status),
+                    },
+                )
+                left_off["lines"] += group["line"].nunique()
+                continue
             if row is None or dist is None:
                 skipped += group["line"].nunique()
                 continue
@@ -186,7 +237,9 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
                     float(line), float(over_best["over_price"]), float(under_best["under_price"])
                 )
                 market = Market(consensus, len(rungs), "stored_lines")
-                priced = price_prop(dist, spec, offer, market, predictor, rules)
+                priced = with_status(
+                    price_prop(dist, spec, offer, market, predictor, rules), status
+                )
                 if query.min_edge is not None and priced["edge"] < query.min_edge:
                     continue
                 props.append(
@@ -220,6 +273,7 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
         "filters": {"stat": query.stat, "book": query.book, "min_edge": query.min_edge},
         "count": len(props),
         "unpriced": skipped,
+        "players_out": list(players_out.values()),
         "props": props,
         "disclaimer": DISCLAIMER,
     }

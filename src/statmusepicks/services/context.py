@@ -28,6 +28,7 @@ from statmusepicks.core.settings import Settings
 from statmusepicks.core.stats import StatSpec, resolve_stat
 from statmusepicks.data.cache import Cache
 from statmusepicks.data.repositories import players as repo
+from statmusepicks.data.repositories.availability import ReportedStatus
 from statmusepicks.features.inputs import TeamGames
 from statmusepicks.services.container import Container
 from statmusepicks.services.context_blocks import (
@@ -49,7 +50,9 @@ from statmusepicks.services.context_models import (
     NextGame,
     OpponentContext,
     PlayerContext,
+    PlayerStatus,
 )
+from statmusepicks.services.pricing import status_document
 from statmusepicks.services.serving_inputs import TeamGamesCache
 
 log = get_logger(__name__)
@@ -247,6 +250,7 @@ class ContextService:
             next_game=None
             if game is None
             else NextGame(date=game.game_date, opponent=game.opp, home=game.is_home),
+            player_status=_player_status(built.statuses.get(request.player.player_id)),
             as_of=request.as_of,
         )
 
@@ -264,6 +268,12 @@ class ContextService:
         document = result.model_dump(mode="json", by_alias=True)
         self.cache.set(key, document, self.settings.cache_ttl_opponent)
         return result
+
+
+def _player_status(status: ReportedStatus | None) -> PlayerStatus | None:
+    """The status as predict and the board state it (`pricing.status_document`)."""
+    document = status_document(status)
+    return None if document is None else PlayerStatus.model_validate(document)
 
 
 def _check_ranges(query: ContextQuery, spec: StatSpec) -> None:

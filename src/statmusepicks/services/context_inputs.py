@@ -8,26 +8,30 @@ such team, the target rows, the injury reports and the teammates' games of those
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from statmusepicks.data.repositories import players as repo
+from statmusepicks.data.repositories.availability import ReportedStatus
 from statmusepicks.features.inputs import FeatureInputs, TeamGames
 from statmusepicks.services.serving_inputs import (
     ServingTarget,
     assemble_inputs,
     last_teams,
     player_histories,
+    player_statuses,
 )
 
 
 @dataclass(frozen=True)
 class ContextInputs:
-    """Feature inputs (one target row per player, in the order asked) and each team's next game."""
+    """Feature inputs (one target row per player, in the order asked), each team's next game
+    and each player's own injury status for it."""
 
     inputs: FeatureInputs
     games: dict[str, repo.ScheduledGame | None]
+    statuses: dict[int, ReportedStatus] = field(default_factory=dict)
 
 
 def build_context_inputs(
@@ -55,4 +59,5 @@ def build_context_inputs(
             )
         )
     assembled = assemble_inputs(session, history, targets, before=as_of)
-    return ContextInputs(assembled.feature_inputs(team_games), games)
+    statuses = player_statuses(session, targets)
+    return ContextInputs(assembled.feature_inputs(team_games), games, statuses)

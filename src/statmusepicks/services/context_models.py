@@ -43,6 +43,10 @@ class ContextQuery:
     line: float | None = None
 
 
+# NBA.com ids are positive and stored as 32-bit integers; anything else cannot name a player.
+PlayerId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class ContextItem(BaseModel):
     """What to build a context for: the query of `GET /api/player_context` and a batch item.
 
@@ -51,12 +55,12 @@ class ContextItem(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    player: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")] | int = (
-        Field(
-            validation_alias=AliasChoices("player", "player_name"),
-            description="Player name (accents and case optional) or NBA.com id; or `player_name`.",
-            examples=["Nikola Jokic", 203999],
-        )
+    player: (
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")] | PlayerId
+    ) = Field(
+        validation_alias=AliasChoices("player", "player_name"),
+        description="Player name (accents and case optional) or NBA.com id; or `player_name`.",
+        examples=["Nikola Jokic", 203999],
     )
     stat: str = Field(
         "points",
@@ -185,6 +189,14 @@ class NextGame(CamelModel):
     home: bool
 
 
+class PlayerStatus(CamelModel):
+    """The player's status in the latest injury report that counts for his next game."""
+
+    status: str = Field(description="OUT, DOUBTFUL, QUESTIONABLE, PROBABLE or AVAILABLE.")
+    reported_at: dt.datetime = Field(description="Publication time of the report (UTC).")
+    source: str
+
+
 class PlayerContext(CamelModel):
     """Recent form, opponent and rest of one player for one stat."""
 
@@ -207,6 +219,10 @@ class PlayerContext(CamelModel):
     contextual_factors: ContextualFactors
     advanced: AdvancedRates
     next_game: NextGame | None
+    player_status: PlayerStatus | None = Field(
+        default=None,
+        description="His own injury status for the next game; null when no report lists him.",
+    )
     as_of: dt.date
 
 

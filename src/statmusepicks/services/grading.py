@@ -13,7 +13,6 @@ at the taken price on every OVER/UNDER recommendation; hit rates come with a 95 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +24,12 @@ from sqlalchemy import select, update
 from statmusepicks.core.stats import STATS
 from statmusepicks.data.db.models import PlayerGameStats, Prediction
 from statmusepicks.data.db.session import session_scope
+from statmusepicks.data.ingest.daily import last_complete_day
 from statmusepicks.data.repositories import players as repo
+from statmusepicks.evaluation.daily_scores import BETS
+from statmusepicks.evaluation.metrics import wilson_interval
 from statmusepicks.evaluation.odds import american_to_decimal
 from statmusepicks.services.container import Container
-
-BETS = ("OVER", "UNDER")
-Z95 = 1.959964
 
 
 @dataclass(frozen=True)
@@ -56,12 +55,19 @@ def settle(
     return result, float(american_to_decimal(odds)) - 1.0 if won else -1.0
 
 
-def grade(container: Container) -> GradeReport:
-    """Settle every ungraded prediction whose game the box scores now cover."""
-    now = dt.datetime.now(dt.UTC)
+def grade(container: Container, *, now: dt.datetime | None = None) -> GradeReport:
+    """Settle every ungraded prediction whose game the box scores now cover.
+
+    `now` stamps `graded_at` (the caller's clock: a replayed day passes its own as-of time, so
+    the daily metrics it records next see the grades as that day saw them).
+    """
+    now = now or dt.datetime.now(dt.UTC)
     graded = void = pending = 0
     with session_scope(container.sessions) as session:
         latest = repo.latest_game_date(session)
+        if latest is not None:
+            # Only games before the clock's day count, as if later box scores had not arrived.
+            latest = min(latest, last_complete_day(now))
         rows = session.execute(
             select(
                 Prediction.id,
@@ -113,6 +119,9 @@ def grade(container: Container) -> GradeReport:
     return GradeReport(graded, void, pending)
 
 
+PROP = ["player_id", "stat", "line", "game_date"]
+
+
 class RecordSummary(BaseModel):
     """Counts, hit rate, profit, ROI and Brier score of a group of graded predictions."""
 
@@ -140,17 +149,20 @@ class TrackRecord(BaseModel):
     overall: RecordSummary
     by_stat: dict[str, RecordSummary]
     by_recommendation: dict[str, RecordSummary]
+    by_model: dict[str, RecordSummary] = Field(
+        default_factory=dict, description="By the `name:version` that served each prediction."
+    )
+    by_arm: dict[str, RecordSummary] = Field(
+        default_factory=dict,
+        description="By A/B arm: `champion` (also every prediction outside an experiment) or "
+        "`challenger`.",
+    )
     notes: str
 
 
 def _wilson(hits: int, n: int) -> list[float] | None:
-    if n == 0:
-        return None
-    p = hits / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return [round(centre - half, 4), round(centre + half, 4)]
+    interval = wilson_interval(hits, n)
+    return None if interval is None else [round(bound, 4) for bound in interval]
 
 
 def _summary(frame: pd.DataFrame) -> RecordSummary:
@@ -182,6 +194,14 @@ def _summary(frame: pd.DataFrame) -> RecordSummary:
     )
 
 
+def _split_by(graded: pd.DataFrame, column: str) -> dict[str, RecordSummary]:
+    """Summaries per value of `column`, each prop counted once per value (under an A/B test
+    one prop is served by both arms, to different users)."""
+    return {
+        str(k): _summary(g.drop_duplicates(PROP, keep="first")) for k, g in graded.groupby(column)
+    }
+
+
 def track_record(container: Container) -> TrackRecord:
     """Graded predictions: counts, hit rate, ROI at taken prices, Brier, by stat and side."""
     with container.sessions() as session:
@@ -197,12 +217,15 @@ def track_record(container: Container) -> TrackRecord:
                 Prediction.under_probability,
                 Prediction.result,
                 Prediction.profit,
+                Prediction.model_version,
+                Prediction.arm,
             )
             .where(Prediction.graded_at.is_not(None))
             .order_by(Prediction.id),
             session.connection(),
         )
-    frame = frame.drop_duplicates(["player_id", "stat", "line", "game_date"], keep="first")
+    graded = frame[frame["result"] != "void"].fillna({"arm": "champion"})
+    frame = frame.drop_duplicates(PROP, keep="first")
     frame = frame[frame["result"] != "void"]
     dates = pd.to_datetime(frame["game_date"])
     return TrackRecord(
@@ -211,6 +234,8 @@ def track_record(container: Container) -> TrackRecord:
         overall=_summary(frame),
         by_stat={str(k): _summary(g) for k, g in frame.groupby("stat")},
         by_recommendation={str(k): _summary(g) for k, g in frame.groupby("recommendation")},
+        by_model=_split_by(graded, "model_version"),
+        by_arm=_split_by(graded, "arm"),
         notes=(
             "Each prop counts once, at the first price served. ROI is per unit staked on every "
             "OVER/UNDER recommendation at the offered price; void = did not play (stake back)."

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from statmusepicks.data.ingest.bundled import TableReport
 from statmusepicks.services.container import Container
 
 
@@ -28,6 +29,20 @@ class JobReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def count_import(self, run_id: int, table: TableReport, **extra: Any) -> None:
+        """Record an import's run and its table's counts; `rows` is what it wrote (new or
+        changed), so a job can tell whether served answers went stale."""
+        self.rows = table.inserted + table.updated
+        self.details.update(
+            run_id=run_id,
+            rows_in=table.rows_in,
+            inserted=table.inserted,
+            updated=table.updated,
+            quarantined=table.quarantined,
+            reasons=table.reasons,
+            **extra,
+        )
 
 
 JobRun = Callable[[Container, dt.datetime], JobReport]

@@ -85,7 +85,7 @@ def _served(model: StatModel, registered: dict[str, RegisteredModel]) -> ServedM
 
 def loaded_models(container: Container) -> ModelsReport:
     """The registry's models and the versions this process serves per stat and scope."""
-    predictor = prediction_service(container).get_predictor()
+    predictor = prediction_service(container).champions.get()
     registered = [RegisteredModel.model_validate(row) for row in list_models(container)]
     by_name = {row.name: row for row in registered}
     serving = {
@@ -113,15 +113,15 @@ def loaded_models(container: Container) -> ModelsReport:
 def warm_player(container: Container, player: str) -> WarmedPlayer:
     """Load the predictor and cache the player's feature row for his next game."""
     service = prediction_service(container)
-    predictor = service.get_predictor()
+    predictor = service.champions.get()
     with container.sessions() as session:
         ref = service.resolve(session, player)
-        as_of = service.data_as_of(session)
+        as_of = service.inputs.data_as_of(session)
         request = PredictionRequest(player=player, stat="points", line=1.0)
-        target = service.target_game(session, ref, request, as_of)
-        frame = service.features(session, target)
+        target = service.inputs.target_game(session, ref, request, as_of)
+        frame = service.inputs.features(session, target)
     scopes = {
-        stat: service.distribution(frame, resolve_stat(stat), ref.player_id).scope
+        stat: service.champions.distribution(frame, resolve_stat(stat), ref.player_id).scope
         for stat in BASE_STATS
     }
     return WarmedPlayer(

@@ -1,7 +1,8 @@
 """The prediction log: every served prediction appended to `predictions`, off the request path.
 
 Rows are queued by the request thread and written in batches by one background thread; the
-container closes the recorder (writing what is left) before it disposes the engine.
+container closes the recorder (writing what is left) before it disposes the engine. Under an
+A/B test the unserved arm's price goes to `shadow_predictions` through the same writer.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.orm import DeclarativeBase
 
 from statmusepicks.core.logging import get_logger
 from statmusepicks.data.db.models import Prediction
+from statmusepicks.services.experiments import CHAMPION_ARM
 from statmusepicks.services.prediction_request import PredictionRequest
 
 log = get_logger(__name__)
@@ -28,15 +31,16 @@ class PredictionRecorder:
     def __init__(self, engine: Engine, flush_seconds: float = 0.25) -> None:
         self.engine = engine
         self.flush_seconds = flush_seconds
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._queue: queue.Queue[tuple[type[DeclarativeBase], dict[str, Any]]] = queue.Queue()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
         self._thread.start()
         atexit.register(self.close)
 
-    def record(self, row: dict[str, Any]) -> None:
-        self._queue.put(row)
+    def record(self, row: dict[str, Any], table: type[DeclarativeBase] = Prediction) -> None:
+        """Queue one row of `table` (the prediction log, or the shadow log of an A/B test)."""
+        self._queue.put((table, row))
 
     def close(self) -> None:
         """Stop the writer thread and write what is left."""
@@ -55,16 +59,18 @@ class PredictionRecorder:
     def flush(self) -> int:
         """Write everything queued so far; returns the number of rows written."""
         with self._lock:
-            rows: list[dict[str, Any]] = []
+            tables: dict[type[DeclarativeBase], list[dict[str, Any]]] = {}
             while True:
                 try:
-                    rows.append(self._queue.get_nowait())
+                    table, row = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            if rows:
+                tables.setdefault(table, []).append(row)
+            if tables:
                 with self.engine.begin() as connection:
-                    connection.execute(insert(Prediction), rows)
-            return len(rows)
+                    for table, rows in tables.items():
+                        connection.execute(insert(table), rows)
+            return sum(len(rows) for rows in tables.values())
 
 
 def log_row(
@@ -90,4 +96,6 @@ def log_row(
         "model_scope": answer["model_scope"],
         "request": request.logged(),
         "api_key_id": api_key_id,
+        "arm": CHAMPION_ARM,
+        "experiment_id": None,
     }

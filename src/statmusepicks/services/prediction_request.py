@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import StatSpec, resolve_stat
 from statmusepicks.evaluation.odds import is_valid_american
+from statmusepicks.services.context_models import PlayerId
 
 DEFAULT_ODDS = -110
 # Above every stat's own maximum (fantasy: 150); the stat's maximum is checked per request.
@@ -70,7 +71,10 @@ class PredictionRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    player: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | int = Field(
+    player: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | PlayerId
+    ) = Field(
         description="Name (loose on accents and case) or NBA.com player id.",
         examples=["Nikola Jokic", 203999],
     )

@@ -7,6 +7,7 @@ already uses.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,8 +16,22 @@ Decision = Literal["OVER", "UNDER", "PASS"]
 Side = Literal["OVER", "UNDER"]
 
 
+class PlayerStatus(BaseModel):
+    """The priced player's status in the latest injury report that counts for his game."""
+
+    status: str = Field(
+        description=(
+            "OUT, DOUBTFUL, QUESTIONABLE, PROBABLE or AVAILABLE (the official report's words; "
+            "CSV imports may say DAY-TO-DAY)."
+        )
+    )
+    reported_at: dt.datetime = Field(description="Publication time of the report (UTC).")
+    source: str = Field(description="Where the report came from (nba_injury_report, csv...).")
+
+
 class PricedProp(BaseModel):
-    """What `pricing.price_prop` computes for one distribution, line and pair of prices."""
+    """What `pricing.price_prop` computes for one distribution, line and pair of prices, with
+    the player's status (`pricing.with_status`)."""
 
     predicted_value: float = Field(description="Mean of the predictive distribution.")
     over_probability: float = Field(ge=0, le=1, description="P(over); the three sum to 1.")
@@ -53,6 +68,17 @@ class PricedProp(BaseModel):
     fair_odds_over: float = Field(description="Break-even American price of the over.")
     fair_odds_under: float
     std: float = Field(description="Spread of the predictive distribution.")
+    player_status: PlayerStatus | None = Field(
+        default=None,
+        description="The player's own injury status; null when no report that counts lists him.",
+    )
+    status_flag: str | None = Field(
+        default=None,
+        description=(
+            "QUESTIONABLE, DOUBTFUL (or DAY-TO-DAY) when the player may not play: the price "
+            "assumes he plays, and `confidence_label` is one step lower (never high)."
+        ),
+    )
     model_version: str
     model_scope: Literal["player", "global", "season_average"]
 
@@ -131,6 +157,15 @@ class BoardFilters(BaseModel):
     min_edge: float | None
 
 
+class PlayerOut(BaseModel):
+    """A player the board does not price because the injury report rules him out."""
+
+    player: str
+    player_id: int
+    lines: int = Field(ge=0, description="His lines left off the board.")
+    player_status: PlayerStatus
+
+
 class BoardResponse(BaseModel):
     """`GET /api/board`: every stored line of a date, priced, ranked by expected value."""
 
@@ -138,5 +173,9 @@ class BoardResponse(BaseModel):
     filters: BoardFilters
     count: int
     unpriced: int = Field(description="Lines of players the models could not price.")
+    players_out: list[PlayerOut] = Field(
+        default_factory=list,
+        description="Players with lines that the latest injury report rules OUT: not priced.",
+    )
     props: list[BoardProp]
     disclaimer: str

@@ -4,24 +4,24 @@ The answer (`PredictionResponse`) holds the predictive mean, P(over/under/push),
 expected value per unit at the offered prices, the edge against the de-vigged market, a
 quarter-Kelly stake, a recommendation, the model's scope and version and its three largest
 feature effects. The pieces live in their own modules: the request (`prediction_request`),
-the maths (`pricing`), the wording (`explanations`), the log (`prediction_log`) and the
-feature inputs (`serving_inputs`, shared with the board and the player context).
+the maths (`pricing`), the wording (`explanations`), the log (`prediction_log`), the
+champion models and their reloads (`champions`) and the cached feature rows
+(`prediction_features`, built by `serving_inputs`, shared with the board and the player context).
 
 Hot path: the predictor is loaded once per process; the player's name resolution, the data
-stamp and the feature rows are held in memory, and the whole answer is cached (1 h) under a key
-holding everything that changes it (prices, date, opponent, model versions, data as-of).
+stamp, the feature rows and the distributions are held in memory, and the whole answer is
+cached (1 h) under a key holding everything that changes it (prices, date, opponent, model
+versions, data as-of).
 Served predictions are appended to `predictions` by a background writer, off the request path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -35,14 +35,21 @@ from statmusepicks.core.errors import (
     StatMusePicksError,
 )
 from statmusepicks.core.logging import get_logger
-from statmusepicks.core.stats import CHAMPION, StatSpec, normalize_name
+from statmusepicks.core.stats import StatSpec, normalize_name
+from statmusepicks.data.db.models_ab import ShadowPrediction
 from statmusepicks.data.repositories import players as repo
-from statmusepicks.features.inputs import TeamGames
 from statmusepicks.models.distributions import PropDistribution
-from statmusepicks.models.predictor import Predictor, load_predictor
-from statmusepicks.models.registry import ModelRegistry
+from statmusepicks.models.predictor import Predictor
+from statmusepicks.services.champions import ChampionModels
 from statmusepicks.services.container import Container
+from statmusepicks.services.experiments import ExperimentBook, RunningExperiment, shadow_row
 from statmusepicks.services.explanations import DISCLAIMER, explain
+from statmusepicks.services.prediction_features import (
+    FEATURE_CACHE_SECONDS,
+    FEATURE_CACHE_SIZE,
+    FeatureKey,
+    PredictionFeatures,
+)
 from statmusepicks.services.prediction_log import PredictionRecorder, log_row
 from statmusepicks.services.prediction_request import (
     MAX_BATCH,
@@ -55,101 +62,45 @@ from statmusepicks.services.pricing import (
     Offer,
     market_probability,
     price_prop,
+    refuse_if_out,
+    with_status,
 )
-from statmusepicks.services.serving_inputs import ServingTarget, serving_inputs
+from statmusepicks.services.serving_inputs import ServingTarget, player_statuses
 
 log = get_logger(__name__)
 
 BATCH_WORKERS = 4
-# The data stamp (newest box score) is re-read at most this often; new data also clears the
-# answer cache through `invalidate_predictions`.
-STAMP_SECONDS = 10.0
-FEATURE_CACHE_SIZE = 4096
-FEATURE_CACHE_SECONDS = 3600.0
 NAME_CACHE_SECONDS = 3600.0
-# How often each process looks at the champion aliases on disk (a few small JSON reads).
-PROMOTION_CHECK_SECONDS = 30.0
 # Frontend payloads are logged with the request but never echoed in a batch error item.
 UNECHOED = ("player_data", "opponent_data")
 
 
 @dataclass
 class PredictionService:
-    """Long-lived state of the prediction use case (one per process)."""
+    """Long-lived state of the prediction use case (one per process): the champion models
+    (`champions`), the feature rows (`inputs`), and the distributions and names they give."""
 
     container: Container
-    predictor: Predictor | None = None
+    predictor: InitVar[Predictor | None] = None
+    champions: ChampionModels = field(init=False)
+    inputs: PredictionFeatures = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _names: TTLCache[str, repo.PlayerRef] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=NAME_CACHE_SECONDS)
     )
-    _features: TTLCache[tuple[Any, ...], pd.DataFrame] = field(
-        default_factory=lambda: TTLCache(maxsize=FEATURE_CACHE_SIZE, ttl=FEATURE_CACHE_SECONDS)
-    )
     _distributions: TTLCache[tuple[Any, ...], PropDistribution] = field(
         default_factory=lambda: TTLCache(maxsize=FEATURE_CACHE_SIZE, ttl=FEATURE_CACHE_SECONDS)
     )
-    _rosters: TTLCache[tuple[Any, ...], pd.DataFrame] = field(
-        default_factory=lambda: TTLCache(maxsize=256, ttl=FEATURE_CACHE_SECONDS)
-    )
-    _stamp: tuple[float, dt.date | None] = (0.0, None)
     _recorder: PredictionRecorder | None = None
-    _champions: tuple[float, tuple[tuple[str, str], ...] | None] = (0.0, None)
-    _reloading: threading.Event = field(default_factory=threading.Event)
+    experiments: ExperimentBook = field(default_factory=ExperimentBook)
+
+    def __post_init__(self, predictor: Predictor | None) -> None:
+        container = self.container
+        self.champions = ChampionModels(container, lambda: invalidate_predictions(container))
+        self.champions.predictor = predictor
+        self.inputs = PredictionFeatures(container)
 
     # -- state -------------------------------------------------------------------------------
-    def get_predictor(self) -> Predictor:
-        """The champion predictor, loaded once (an empty registry serves season averages)."""
-        if self.predictor is None:
-            with self._lock:
-                if self.predictor is None:
-                    try:
-                        self._champions = (time.monotonic(), self._champion_stamp())
-                        self.predictor = load_predictor(self.container.settings)
-                    except Exception as exc:
-                        log.error("predictor failed to load; season averages only", error=repr(exc))
-                        self.predictor = Predictor()
-        return self.predictor
-
-    def _champion_stamp(self) -> tuple[tuple[str, str], ...]:
-        registry = ModelRegistry(self.container.settings)
-        return tuple((name, registry.aliases(name).get(CHAMPION, "")) for name in registry.names())
-
-    def check_promotions(self) -> bool:
-        """Reload in the background when the champions on disk changed (a promotion or a new
-        training run, in any process); answers keep coming from the old models meanwhile."""
-        checked, seen = self._champions
-        now = time.monotonic()
-        if now - checked < PROMOTION_CHECK_SECONDS:
-            return False
-        current = self._champion_stamp()
-        self._champions = (now, current)
-        if seen is None or seen == current or self._reloading.is_set():
-            return False
-        self._reloading.set()
-        threading.Thread(target=self._reload_champions, name="model-reload", daemon=True).start()
-        return True
-
-    def _reload_champions(self) -> None:
-        try:
-            self.reload(load_predictor(self.container.settings))
-            log.info("champions changed: models reloaded", versions=self.get_predictor().versions)
-        except Exception as exc:
-            log.error("model reload failed; serving the previous models", error=repr(exc))
-        finally:
-            self._reloading.clear()
-
-    def reload(self, predictor: Predictor | None = None) -> Predictor:
-        """Swap in a new predictor (after a promotion) and drop every cached answer."""
-        with self._lock:
-            self.predictor = predictor
-        invalidate_predictions(self.container)
-        return self.get_predictor()
-
-    def model_stamp(self) -> str:
-        versions = sorted(self.get_predictor().versions.items())
-        return hashlib.sha256(repr(versions).encode()).hexdigest()[:12]
-
     @property
     def recorder(self) -> PredictionRecorder:
         if self._recorder is None:
@@ -160,24 +111,13 @@ class PredictionService:
 
     def forget(self) -> None:
         """Drop the in-process feature rows and distributions (new data; benchmarks)."""
-        self._features.clear()
+        self.inputs.forget()
         self._distributions.clear()
-        self._rosters.clear()
 
     def close(self) -> None:
         """Write the queued prediction log and stop its thread (before closing the engine)."""
         if self._recorder is not None:
             self._recorder.close()
-
-    def data_as_of(self, session: Session) -> dt.date:
-        """Date of the newest stored box score (re-read every STAMP_SECONDS)."""
-        checked, latest = self._stamp
-        if latest is None or time.monotonic() - checked > STAMP_SECONDS:
-            latest = repo.latest_game_date(session)
-            if latest is None:
-                raise NotFoundError("No box scores are loaded yet: run `statmusepicks data load`.")
-            self._stamp = (time.monotonic(), latest)
-        return latest
 
     def resolve(self, session: Session, name: str) -> repo.PlayerRef:
         key = normalize_name(name) if not name.strip().isdigit() else name.strip()
@@ -187,26 +127,47 @@ class PredictionService:
             self._names[key] = found
         return found
 
-    def team_games(self, session: Session) -> TeamGames:
-        """The process's indexed team games (one cache, shared with the board and context)."""
-        return self.container.team_games.get(session)
-
     # -- use case ----------------------------------------------------------------------------
     def predict(
         self, request: PredictionRequest, *, api_key_id: int | None = None
     ) -> dict[str, Any]:
-        """Price one prop (cached), and log it."""
+        """Price one prop (cached), and log it; under an A/B test of its stat both arms price
+        it, the user's arm is served and the other is logged as a shadow."""
         spec = validate_request(request)
-        self.check_promotions()
+        self.champions.check_promotions()
+        champion = self.champions.get()
+        experiment = self.experiments.running(self.container, champion, spec.key)
         with self.container.sessions() as session:
             player = self.resolve(session, request.player_query)
-            as_of = self.data_as_of(session)
-            key = self._answer_key(player.player_id, spec, request, as_of)
-            answer = self.container.cache.get(key)
-            if answer is None:
-                answer = self._compute(session, player, spec, request, as_of)
-                self.container.cache.set(key, answer, self.container.settings.cache_ttl_predictions)
-        self._log(answer, request, api_key_id)
+            as_of = self.inputs.data_as_of(session)
+            if experiment is None:
+                answer = self._answer(session, player, spec, request, as_of, champion)
+            else:
+                day = self.inputs.target_game(session, player, request, as_of).game_date
+                served, other = experiment.split(api_key_id, player.player_id, day)
+                answer = self._answer(session, player, spec, request, as_of, served.predictor)
+                shadow = self._answer(session, player, spec, request, as_of, other.predictor)
+        if experiment is None:
+            self._log(answer, request, api_key_id)
+        else:
+            self._log_arms(experiment, served.name, answer, shadow, request, api_key_id)
+        return answer
+
+    def _answer(
+        self,
+        session: Session,
+        player: repo.PlayerRef,
+        spec: StatSpec,
+        request: PredictionRequest,
+        as_of: dt.date,
+        predictor: Predictor,
+    ) -> dict[str, Any]:
+        """The cached answer of one prop priced by `predictor`, computed on a miss."""
+        key = self._answer_key(player.player_id, spec, request, as_of, predictor)
+        answer = self.container.cache.get(key)
+        if answer is None:
+            answer = self._compute(session, player, spec, request, as_of, predictor)
+            self.container.cache.set(key, answer, self.container.settings.cache_ttl_predictions)
         return dict(answer)
 
     def batch(self, items: Sequence[Any], *, api_key_id: int | None = None) -> list[dict[str, Any]]:
@@ -222,7 +183,7 @@ class PredictionService:
             )
         if not items:
             return []
-        self.get_predictor()
+        self.champions.get()
         parsed: list[PredictionRequest | StatMusePicksError] = []
         for item in items:
             try:
@@ -249,7 +210,12 @@ class PredictionService:
             return list(pool.map(one, items, parsed))
 
     def _answer_key(
-        self, player_id: int, spec: StatSpec, request: PredictionRequest, as_of: dt.date
+        self,
+        player_id: int,
+        spec: StatSpec,
+        request: PredictionRequest,
+        as_of: dt.date,
+        predictor: Predictor,
     ) -> str:
         parts = (
             player_id,
@@ -259,62 +225,10 @@ class PredictionService:
             f"{request.odds_under:g}",
             request.date.isoformat() if request.date else "next",
             (request.opponent or "").upper(),
-            self.model_stamp(),
+            self.champions.stamp(predictor),
             as_of.isoformat(),
         )
         return "predict:" + ":".join(str(p) for p in parts)
-
-    def target_game(
-        self, session: Session, player: repo.PlayerRef, request: PredictionRequest, as_of: dt.date
-    ) -> ServingTarget:
-        """The game priced: the requested date (default: the player's next game after the
-        data), from the schedule when it holds it, else an unscheduled game on that date."""
-        team = player.team or ""
-        start = request.date or as_of + dt.timedelta(days=1)
-        game = repo.next_game(session, team, start) if team else None
-        pid = player.player_id
-        if game is not None and (request.date is None or game.game_date == request.date):
-            opponent = (request.opponent or game.opp).upper()
-            return ServingTarget(pid, game.game_date, team, opponent, game.is_home, True)
-        unscheduled = request.opponent.upper() if request.opponent else None
-        return ServingTarget(pid, start, team, unscheduled, None, False)
-
-    def _feature_key(self, target: ServingTarget) -> tuple[Any, ...]:
-        return (
-            target.player_id,
-            target.game_date,
-            target.opponent,
-            target.is_home,
-            self._stamp[1],
-        )
-
-    def features(self, session: Session, target: ServingTarget) -> pd.DataFrame:
-        """The player's feature row for the target game (cached per player, date, opponent)."""
-        key = self._feature_key(target)
-        cached = self._features.get(key)
-        if cached is None:
-            cached = self.feature_rows(session, [target])
-            self._features[key] = cached
-        return cached
-
-    def feature_rows(self, session: Session, targets: Sequence[ServingTarget]) -> pd.DataFrame:
-        """Feature rows of many targets in one vectorised frame, in order (one code path for
-        one player and a batch, shared with the board: `serving_inputs`)."""
-        inputs = serving_inputs(session, targets, roster=self._roster)
-        return inputs.feature_frame(self.team_games(session))
-
-    def _roster(self, session: Session, team: str, season: str, before: dt.date) -> pd.DataFrame:
-        """A team's box scores of a season before a date (shared by all its players).
-
-        Kept per data stamp: teammates asked about for the same game reuse one read, and new
-        box scores (a new stamp) make a new key.
-        """
-        key = (team, season, before, self._stamp[1])
-        found = self._rosters.get(key)
-        if found is None:
-            found = repo.team_player_logs(session, team, season, before=before)
-            self._rosters[key] = found
-        return found
 
     def prefetch(self, requests: Sequence[PredictionRequest]) -> None:
         """Compute a batch's missing feature rows and distributions in vectorised calls.
@@ -322,53 +236,38 @@ class PredictionService:
         Best effort: whatever this cannot do (a bad item, a failing model) is left to the
         per-item path, which reports it on that item alone.
         """
-        wanted: dict[tuple[Any, ...], ServingTarget] = {}
-        stats: dict[str, list[tuple[Any, ...]]] = {}
+        targets: list[ServingTarget] = []
+        stats: dict[str, list[FeatureKey]] = {}
         with self.container.sessions() as session:
-            as_of = self.data_as_of(session)
+            as_of = self.inputs.data_as_of(session)
             for request in requests:
                 try:
                     spec = validate_request(request)
                     player = self.resolve(session, request.player_query)
                 except StatMusePicksError:
                     continue
-                target = self.target_game(session, player, request, as_of)
-                key = self._feature_key(target)
-                wanted[key] = target
-                stats.setdefault(spec.key, []).append(key)
-            missing = [key for key in wanted if key not in self._features]
-            if len(missing) > 1:
-                frame = self.feature_rows(session, [wanted[key] for key in missing])
-                for i, key in enumerate(missing):
-                    self._features[key] = frame.iloc[[i]].reset_index(drop=True)
-        stamp = self.model_stamp()
+                target = self.inputs.target_game(session, player, request, as_of)
+                targets.append(target)
+                stats.setdefault(spec.key, []).append(self.inputs.key(target))
+            self.inputs.prefetch(session, targets)
+        stamp = self.champions.stamp()
         for stat, keys in stats.items():
-            todo = [
-                k
-                for k in dict.fromkeys(keys)
-                if (*k, stat, stamp) not in self._distributions and k in self._features
-            ]
+            found_rows = {k: self.inputs.cached(k) for k in dict.fromkeys(keys)}
+            todo = {
+                k: row
+                for k, row in found_rows.items()
+                if (*k, stat, stamp) not in self._distributions and row is not None
+            }
             if len(todo) < 2:
                 continue
-            rows = pd.concat([self._features[k] for k in todo], ignore_index=True)
+            rows = pd.concat(list(todo.values()), ignore_index=True)
             try:
-                found = self.get_predictor().predict(rows, stat)
+                found = self.champions.get().predict(rows, stat)
             except Exception as exc:
                 log.info("batch pricing fell back to items", stat=stat, error=repr(exc))
                 continue
             for key, dist in zip(todo, found, strict=True):
                 self._distributions[(*key, stat, stamp)] = dist
-
-    def distribution(self, frame: pd.DataFrame, spec: StatSpec, player_id: int) -> PropDistribution:
-        """Player model, else global, else season average (a broken model falls through too)."""
-        predictor = self.get_predictor()
-        try:
-            return predictor.predict(frame, spec.key, player_id=player_id)[0]
-        except ModelNotAvailableError:
-            raise
-        except Exception as exc:
-            log.error("model failed; serving the season average", stat=spec.key, error=repr(exc))
-            return Predictor().predict(frame, spec.key, player_id=player_id)[0]
 
     def _compute(
         self,
@@ -377,15 +276,18 @@ class PredictionService:
         spec: StatSpec,
         request: PredictionRequest,
         as_of: dt.date,
+        predictor: Predictor,
     ) -> dict[str, Any]:
-        target = self.target_game(session, player, request, as_of)
+        target = self.inputs.target_game(session, player, request, as_of)
+        status = player_statuses(session, [target]).get(player.player_id)
+        refuse_if_out(player.name, status)
         # One distribution per player, game and stat serves every line and price asked for it.
-        dist_key = (*self._feature_key(target), spec.key, self.model_stamp())
+        dist_key = (*self.inputs.key(target), spec.key, self.champions.stamp(predictor))
         dist = self._distributions.get(dist_key)
         try:
             if dist is None:
-                frame = self.features(session, target)
-                dist = self.distribution(frame, spec, player.player_id)
+                frame = self.inputs.features(session, target)
+                dist = self.champions.distribution(frame, spec, player.player_id, predictor)
                 self._distributions[dist_key] = dist
         except ModelNotAvailableError as exc:
             raise NotFoundError(
@@ -393,13 +295,16 @@ class PredictionService:
                 details={"player": player.name, "stat": spec.key},
             ) from exc
         market = market_probability(session, player.player_id, spec, request.line, target.game_date)
-        priced = price_prop(
-            dist,
-            spec,
-            Offer(request.line, request.odds_over, request.odds_under),
-            market,
-            self.get_predictor(),
-            BettingRules.from_settings(self.container.settings),
+        priced = with_status(
+            price_prop(
+                dist,
+                spec,
+                Offer(request.line, request.odds_over, request.odds_under),
+                market,
+                predictor,
+                BettingRules.from_settings(self.container.settings),
+            ),
+            status,
         )
         explanation, factors = explain(dist, spec, request.line, priced["over_probability"])
         return {
@@ -428,6 +333,22 @@ class PredictionService:
         self, answer: Mapping[str, Any], request: PredictionRequest, key_id: int | None
     ) -> None:
         self.recorder.record(log_row(answer, request, key_id))
+
+    def _log_arms(
+        self,
+        experiment: RunningExperiment,
+        served: str,
+        answer: Mapping[str, Any],
+        shadow: Mapping[str, Any],
+        request: PredictionRequest,
+        key_id: int | None,
+    ) -> None:
+        """Log a prop served under an experiment: its arm, and the other arm as a shadow."""
+        other = experiment.challenger if served == experiment.champion.name else experiment.champion
+        row = log_row(answer, request, key_id) | {"arm": served, "experiment_id": experiment.id}
+        self.recorder.record(row)
+        shadow_log = shadow_row(shadow, experiment.id, other.name, key_id)
+        self.recorder.record(shadow_log, ShadowPrediction)
 
 
 def invalidate_predictions(container: Container) -> int:

@@ -3,6 +3,11 @@
 The market the edge is measured against is the de-vigged consensus of every book's latest
 stored price for the prop (`market_probability`), else the de-vigged offered prices. The
 model's P(over) is calibrated, and stacked with the market when one is stored.
+
+The priced player's own injury status bounds what the answer claims (`with_status`): OUT is
+not priced at all (`refuse_if_out`), and a player who may not play (questionable, doubtful) is
+flagged and his confidence label lowered one step, so it is never `high`: the distribution
+assumes he plays his usual minutes.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from statmusepicks.core.errors import PlayerOutError
 from statmusepicks.core.numbers import finite_or_none
 from statmusepicks.core.settings import Settings
 from statmusepicks.core.stats import SEASON_AVERAGE_SCOPE, StatSpec
 from statmusepicks.data.db.models import PropLine
+from statmusepicks.data.repositories.availability import ReportedStatus
 from statmusepicks.evaluation.odds import devig, expected_value, fair_american, kelly_stake
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.models.predictor import Predictor
@@ -149,4 +156,43 @@ def price_prop(
         "fair_odds_over": round(fair_american(over_np), 1),
         "fair_odds_under": round(fair_american(1.0 - over_np), 1),
         "std": _finite(dist.std, 3),
+    }
+
+
+# One step down the confidence labels, for a player who may not play.
+LOWER_LABEL = {"high": "medium", "medium": "low", "low": "low"}
+
+
+def status_document(status: ReportedStatus | None) -> dict[str, Any] | None:
+    """`player_status` of an answer: the report's status (upper case, as the league writes
+    it), its time and source; None when no report that counts lists the player."""
+    if status is None:
+        return None
+    return {
+        "status": status.status.upper(),
+        "reported_at": status.reported_at.isoformat(),
+        "source": status.source,
+    }
+
+
+def refuse_if_out(player: str, status: ReportedStatus | None) -> None:
+    """Raise PlayerOutError (409 `player_out`) when the report rules the player out."""
+    if status is not None and status.out:
+        raise PlayerOutError(
+            f"{player} is {status.status.upper()} in the injury report of "
+            f"{status.reported_at.isoformat()} ({status.source}): no price is given.",
+            details={"player": player, "player_status": status_document(status)},
+        )
+
+
+def with_status(priced: dict[str, Any], status: ReportedStatus | None) -> dict[str, Any]:
+    """A priced prop with the player's status: `player_status`, `status_flag` (the uncertain
+    status, or None) and the confidence label lowered one step when he may not play."""
+    flagged = status is not None and status.uncertain
+    label = priced["confidence_label"]
+    return {
+        **priced,
+        "confidence_label": LOWER_LABEL[label] if flagged else label,
+        "player_status": status_document(status),
+        "status_flag": status.status.upper() if flagged and status is not None else None,
     }

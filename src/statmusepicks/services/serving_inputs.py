@@ -6,7 +6,8 @@ reads the same things from the database before calling the training code path
 - each player's box scores of this and last season, and at least his last MIN_HISTORY_GAMES
   games (a player back from a long absence still has a recent form);
 - the box scores of each target team's season (rosters: teammates-out, usage);
-- the injury report of every scheduled target game (who is out is not in any box score yet);
+- the injury report of every scheduled target game as of its cut-off (`report_cutoff`: the
+  tip-off, else the end of the game's date): who is out is not in any box score yet;
 - the league's team games, indexed once per process by one `TeamGamesCache`.
 
 Only games strictly before `before` are read, so a target on that date sees no outcome of it.
@@ -25,6 +26,12 @@ from sqlalchemy.orm import Session
 
 from statmusepicks.core.seasons import previous_season, season_of, season_start
 from statmusepicks.data.repositories import players as repo
+from statmusepicks.data.repositories.availability import (
+    ReportedStatus,
+    latest_statuses,
+    report_cutoff,
+    reported_absent,
+)
 from statmusepicks.features import rolling
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.features.inputs import (
@@ -33,6 +40,7 @@ from statmusepicks.features.inputs import (
     prepare_inputs,
     prepare_team_logs,
 )
+from statmusepicks.features.opponent import MATCHUP_WINDOW
 
 # A recent-form history: this and last season, and at least the games the form windows read.
 MIN_HISTORY_GAMES = rolling.FORM_DEPTH
@@ -149,7 +157,7 @@ def assemble_inputs(
 ) -> AssembledInputs:
     """Target rows, the histories with each target team's season of box scores, and the
     players reported out of scheduled games: the inputs of `prepare_inputs`."""
-    rows, rosters, absences = [], {}, []
+    rows, rosters, absences = [], {}, {}
     ids = history["player_id"].to_numpy()
     dates = history["game_date"].to_numpy()
     teams = history["team"].to_numpy()
@@ -169,11 +177,30 @@ def assemble_inputs(
         )
         if team and (team, season) not in rosters:
             rosters[(team, season)] = roster(session, team, season, before)
-        if target.scheduled:
-            absences.append(repo.reported_out(session, team, target.game_date))
-    logs = pd.concat([history, *rosters.values()]).drop_duplicates(["player_id", "game_id"])
-    listed = pd.concat(absences).drop_duplicates() if absences else None
+        if target.scheduled and (team, target.game_date) not in absences:
+            cutoff = report_cutoff(session, team, target.game_date)
+            absences[(team, target.game_date)] = reported_absent(
+                session, team, target.game_date, cutoff
+            )
+    matchups = matchup_histories(session, targets)
+    logs = pd.concat([*matchups, history, *rosters.values()]).drop_duplicates(
+        ["player_id", "game_id"]
+    )
+    listed = pd.concat(absences.values()).drop_duplicates() if absences else None
     return AssembledInputs(logs, pd.DataFrame(rows), listed)
+
+
+def matchup_histories(session: Session, targets: Sequence[ServingTarget]) -> list[pd.DataFrame]:
+    """Each target player's last games against his opponent, from any season (one query per
+    target date): training reads the whole career for the head-to-head features."""
+    by_day: dict[dt.date, set[tuple[int, str]]] = {}
+    for target in targets:
+        if target.opponent:
+            by_day.setdefault(target.game_date, set()).add((target.player_id, target.opponent))
+    return [
+        repo.games_against(session, sorted(pairs), before=day, limit=MATCHUP_WINDOW)
+        for day, pairs in sorted(by_day.items())
+    ]
 
 
 def serving_inputs(
@@ -190,3 +217,23 @@ def serving_inputs(
         session, (t.player_id for t in targets), first_day=first_day, before=before
     )
     return assemble_inputs(session, history, targets, before=before, roster=roster)
+
+
+def player_statuses(
+    session: Session, targets: Sequence[ServingTarget]
+) -> dict[int, ReportedStatus]:
+    """Each target player's own status in the report that counts for his game (the cut-off
+    rule of the teammates' absences); unscheduled games read no report, as for teammates."""
+    by_cutoff: dict[dt.datetime, list[int]] = {}
+    cutoffs: dict[tuple[str, dt.date], dt.datetime] = {}
+    for target in targets:
+        if not target.scheduled:
+            continue
+        game = (target.team, target.game_date)
+        if game not in cutoffs:
+            cutoffs[game] = report_cutoff(session, target.team, target.game_date)
+        by_cutoff.setdefault(cutoffs[game], []).append(target.player_id)
+    found: dict[int, ReportedStatus] = {}
+    for cutoff, ids in by_cutoff.items():
+        found.update(latest_statuses(session, ids, cutoff))
+    return found

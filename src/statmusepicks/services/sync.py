@@ -1,28 +1,35 @@
-"""Use case: the morning sync. NBA box scores, then odds, then whatever must follow new data.
+"""Use cases: the data jobs of a season day (box scores, odds) and the alerts they raise.
 
-Later steps (feature refresh, cache invalidation, grading) are passed in as callbacks that
-receive the ids of the players whose games changed, so this module never imports upward.
-A failed step is logged as a structured event and POSTed to ALERT_WEBHOOK_URL when set; the
-worker retries a failed run later. Stale data (no new game for more than a day in season)
-alerts too.
+Every job takes the moment it runs as `as_of` and reads nothing stamped after it: the NBA sync
+asks leaguegamelog for days up to the one before `as_of`, the odds sync prices events starting
+around `as_of`. The worker passes the slot's scheduled time, `statmusepicks replay` a time on a
+past day, the `ingest` commands the wall clock or `--as-of`. A failed job is retried and
+alerted by the runner (`services/season_day.py`); stale data (nothing new for more than a day
+in season) is reported by the box-score job and alerted there too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from statmusepicks.core.errors import StatMusePicksError, UpstreamError
 from statmusepicks.core.logging import get_logger
+from statmusepicks.data.clients.breaker import BreakerState, CircuitBreaker
+from statmusepicks.data.clients.nba_stats import SOURCE as NBA_SOURCE
 from statmusepicks.data.clients.nba_stats import NBAStatsClient
 from statmusepicks.data.clients.odds_api import OddsAPIClient
-from statmusepicks.data.ingest.daily import NBASyncReport, latest_game_date, sync_nba, today_eastern
+from statmusepicks.data.db.models import Game, PropLine
+from statmusepicks.data.ingest.daily import (
+    NBASyncReport,
+    last_complete_day,
+    latest_game_date,
+    sync_nba,
+)
 from statmusepicks.data.ingest.injuries import (
     CsvInjuryProvider,
     InjuryImportReport,
@@ -34,11 +41,11 @@ from statmusepicks.services.container import Container
 from statmusepicks.services.context import invalidate_player
 from statmusepicks.services.features import build_feature_store
 from statmusepicks.services.grading import grade
+from statmusepicks.services.jobs import JobReport
 from statmusepicks.services.predictions import invalidate_predictions
 
 log = get_logger(__name__)
 
-PlayersHook = Callable[[list[int]], None]
 # Regular season to the finals, roughly: outside it a quiet week is normal, not an outage.
 SEASON_START = (10, 15)
 SEASON_END = (6, 30)
@@ -47,7 +54,7 @@ SEASON_END = (6, 30)
 class Alerter:
     """Raise an alert: a structured error log, plus a JSON POST to the webhook when set.
 
-    A webhook that is down is logged and ignored: alerting must never fail the sync it reports.
+    A webhook that is down is logged and ignored: alerting must never fail the job it reports.
     """
 
     def __init__(
@@ -77,190 +84,195 @@ class Alerter:
         return True
 
 
-@dataclass
-class SyncOutcome:
-    """What the morning sync did and what went wrong."""
-
-    nba: NBASyncReport | None = None
-    odds: OddsSyncReport | None = None
-    errors: list[str] = field(default_factory=list)
-    stale: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when every step that ran succeeded (staleness is reported, not a failure)."""
-        return not self.errors
-
-
 def in_season(day: dt.date) -> bool:
     """True from mid-October to the end of June."""
     return (day.month, day.day) >= SEASON_START or (day.month, day.day) <= SEASON_END
 
 
-def stale_message(engine: Engine, today: dt.date, *, max_age: dt.timedelta) -> str | None:
-    """Why the data is stale (None when it is fresh or the season is off).
+def game_days(engine: Engine, first: dt.date, last: dt.date) -> list[dt.date]:
+    """Days from `first` to `last` with a game on the schedule or props priced by the books."""
+    with engine.connect() as connection:
+        found = {
+            day
+            for model in (Game, PropLine)
+            for (day,) in connection.execute(
+                select(model.game_date)
+                .where(model.game_date >= first, model.game_date <= last)
+                .distinct()
+            )
+        }
+    return sorted(
+        d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in found
+    )
 
-    Games finish by about 01:00 New York time, so at the 06:00 sync yesterday's games should
-    be stored: a latest game older than `max_age` before yesterday means nothing new arrived.
+
+def stale_message(engine: Engine, as_of: dt.datetime, *, max_age: dt.timedelta) -> str | None:
+    """Why the data is stale at `as_of`: a game day whose box scores are more than `max_age`
+    overdue (None when none is, or the season is off).
+
+    A game's box score is due the morning after it; a game day at least `max_age` before the
+    last complete day with no box score stored since means the syncs bring nothing new. Days
+    without a scheduled game or priced props (the All-Star break, Christmas Eve, the days
+    before opening night) are not expected to bring any.
     """
-    if not in_season(today):
+    complete = last_complete_day(as_of)
+    if not in_season(complete):
         return None
     latest = latest_game_date(engine)
-    if latest is None:
-        return "no games are stored at all"
-    yesterday = today - dt.timedelta(days=1)
-    if dt.datetime.combine(latest, dt.time()) + max_age < dt.datetime.combine(yesterday, dt.time()):
-        return f"latest stored game is {latest.isoformat()}, nothing new since (today {today})"
-    return None
+    first = latest + dt.timedelta(days=1) if latest else complete - dt.timedelta(days=30)
+    overdue = [
+        day
+        for day in game_days(engine, first, complete)
+        if dt.datetime.combine(day, dt.time()) + max_age <= dt.datetime.combine(complete, dt.time())
+    ]
+    if not overdue:
+        return None
+    since = latest.isoformat() if latest else "never"
+    return (
+        f"no box scores for the games of {overdue[0].isoformat()} (latest stored game: {since}, "
+        f"as of {as_of.isoformat()})"
+    )
 
 
-def run_daily_sync(
-    engine: Engine,
-    *,
-    nba_client: NBAStatsClient,
-    odds_client: OddsAPIClient | None,
-    alerter: Alerter,
-    on_players_touched: Sequence[PlayersHook] = (),
-    today: dt.date | None = None,
-    stale_after: dt.timedelta = dt.timedelta(hours=24),
-) -> SyncOutcome:
-    """NBA sync, then odds sync, then the hand-off callbacks; alert on each failure."""
-    today = today or today_eastern()
-    outcome = SyncOutcome()
-    try:
-        outcome.nba = sync_nba(engine, nba_client, today=today)
-        log.info(
-            "sync.nba_done",
-            run_id=outcome.nba.run_id,
-            games_added=outcome.nba.games_added,
-            player_rows_added=outcome.nba.player_rows_added,
-            quarantined=outcome.nba.quarantined,
-            new_players=len(outcome.nba.new_players),
-            team_changes=len(outcome.nba.team_changes),
-        )
-    except StatMusePicksError as exc:
-        outcome.errors.append(f"nba: {exc.message}")
-        alerter.alert("sync.nba_failed", f"NBA sync failed: {exc.message}", error=exc.code)
-    if odds_client is not None:
-        try:
-            outcome.odds = sync_odds(engine, odds_client)
-            log.info(
-                "sync.odds_done", run_id=outcome.odds.run_id, lines_added=outcome.odds.lines_added
-            )
-        except StatMusePicksError as exc:
-            outcome.errors.append(f"odds: {exc.message}")
-            alerter.alert("sync.odds_failed", f"Odds sync failed: {exc.message}", error=exc.code)
-    touched = outcome.nba.players_touched if outcome.nba else []
-    if touched:
-        for hook in on_players_touched:
-            _run_hook(hook, touched, outcome, alerter)
-    reason = stale_message(engine, today, max_age=stale_after)
-    if reason:
-        outcome.stale = True
-        alerter.alert("sync.stale_data", f"Stale data: {reason}", today=today.isoformat())
-    return outcome
-
-
-def _run_hook(
-    hook: PlayersHook, touched: list[int], outcome: SyncOutcome, alerter: Alerter
-) -> None:
-    name = getattr(hook, "__name__", repr(hook))
-    try:
-        hook(touched)
-    except Exception as exc:  # a later step failing must not undo or hide the stored data
-        outcome.errors.append(f"{name}: {exc!r}")
-        alerter.alert("sync.hook_failed", f"Post-sync step {name} failed: {exc!r}")
-
-
-def invalidate_cache(container: Container) -> PlayersHook:
-    """A hook that drops the cached answers new games make stale.
+def invalidate_cache(container: Container, player_ids: list[int]) -> None:
+    """Drop the cached answers new games make stale.
 
     The touched players' contexts go one by one; opponent ratings and predictions read the
-    league's latest games too, so those prefixes go whole (the 06:00 sync runs when traffic is
-    lowest).
+    league's latest games too, so those prefixes go whole (the morning sync runs when traffic
+    is lowest).
+    """
+    contexts = sum(invalidate_player(container.cache, player_id) for player_id in player_ids)
+    opponents = container.cache.delete_prefix("opponent:")
+    predictions = invalidate_predictions(container)
+    log.info(
+        "sync.cache_invalidated",
+        players=len(player_ids),
+        contexts=contexts,
+        opponents=opponents,
+        predictions=predictions,
+    )
+
+
+def nba_breaker(container: Container) -> CircuitBreaker:
+    """The process's NBA Stats breaker, shared by every sync so failures add up across runs.
+
+    Its cool-down runs on the monotonic clock on purpose: it measures how long the upstream has
+    had to recover, which is real elapsed time whatever as-of a job or a replay prices at.
+    Opening it raises an alert; while it is open the syncs replay the newest stored answers.
     """
 
-    def invalidate_cached_answers(player_ids: list[int]) -> None:
-        contexts = sum(invalidate_player(container.cache, player_id) for player_id in player_ids)
-        opponents = container.cache.delete_prefix("opponent:")
-        predictions = invalidate_predictions(container)
-        log.info(
-            "sync.cache_invalidated",
-            players=len(player_ids),
-            contexts=contexts,
-            opponents=opponents,
-            predictions=predictions,
+    def build(container: Container) -> CircuitBreaker:
+        settings = container.settings
+        alerter = Alerter(settings.alert_webhook_url)
+        return CircuitBreaker(
+            NBA_SOURCE,
+            failure_threshold=settings.nba_breaker_failures,
+            cooldown_seconds=settings.nba_breaker_cooldown_seconds,
+            now=time.monotonic,
+            on_open=lambda source, failures: alerter.alert(
+                "upstream.circuit_open",
+                f"{source} failed {failures} times in a row: serving stored answers",
+                source=source,
+                failures=failures,
+            ),
         )
 
-    return invalidate_cached_answers
-
-
-def refresh_features(container: Container) -> PlayersHook:
-    """A hook that rebuilds the feature store from the database once new games are stored."""
-
-    def refresh_feature_store(player_ids: list[int]) -> None:
-        info = build_feature_store(container)
-        log.info(
-            "sync.features_refreshed",
-            players=len(player_ids),
-            version=info.version,
-            rows=info.rows,
-            max_date=str(info.max_date),
-            reused=info.reused,
-        )
-
-    return refresh_feature_store
-
-
-def grade_predictions(container: Container) -> PlayersHook:
-    """A hook that settles served predictions now that their box scores may have arrived."""
-
-    def grade_served_predictions(player_ids: list[int]) -> None:
-        report = grade(container)
-        log.info(
-            "sync.predictions_graded",
-            players=len(player_ids),
-            graded=report.graded,
-            void=report.void,
-            pending=report.pending,
-        )
-
-    return grade_served_predictions
-
-
-def raise_if_failed(outcome: SyncOutcome) -> None:
-    """Turn a failed outcome into an UpstreamError (the CLI's exit status, the worker's retry)."""
-    if not outcome.ok:
-        raise UpstreamError("; ".join(outcome.errors), details={"errors": outcome.errors})
+    return container.service(CircuitBreaker, build)
 
 
 def ingest_nba(
     container: Container,
     *,
+    as_of: dt.datetime,
     since: dt.date | None = None,
     until: dt.date | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> NBASyncReport:
-    """`ingest nba`: one NBA sync over a date range, then drop cached answers if games changed."""
-    client = NBAStatsClient.from_settings(container.settings, transport=transport)
+    """One NBA sync up to the day before `as_of`, then drop cached answers if games changed."""
+    client = NBAStatsClient.from_settings(
+        container.settings, transport=transport, breaker=nba_breaker(container)
+    )
     try:
-        report = sync_nba(container.engine, client, since=since, until=until)
+        report = sync_nba(container.engine, client, since=since, until=until, as_of=as_of)
     finally:
         client.close()
     if report.players_touched:
-        invalidate_cache(container)(report.players_touched)
+        invalidate_cache(container, report.players_touched)
     return report
 
 
 def ingest_odds(
-    container: Container, *, transport: httpx.BaseTransport | None = None
+    container: Container, *, as_of: dt.datetime, transport: httpx.BaseTransport | None = None
 ) -> OddsSyncReport:
-    """`ingest odds`: one odds sync (needs ODDS_API_KEY)."""
+    """One odds sync of the events around `as_of` (needs ODDS_API_KEY)."""
     client = OddsAPIClient.from_settings(container.settings, transport=transport)
     try:
-        return sync_odds(container.engine, client)
+        return sync_odds(container.engine, client, now=as_of)
     finally:
         client.close()
+
+
+def sync_box_scores(container: Container, as_of: dt.datetime) -> JobReport:
+    """Season job: the NBA sync as of the slot, and whether the data has gone stale."""
+    report = ingest_nba(container, as_of=as_of)
+    max_age = dt.timedelta(hours=container.settings.stale_after_hours)
+    stale = stale_message(container.engine, as_of, max_age=max_age)
+    if nba_breaker(container).state is not BreakerState.CLOSED:
+        stale = "NBA Stats is failing (circuit open): stored answers were replayed" + (
+            f"; {stale}" if stale else ""
+        )
+    log.info(
+        "sync.nba_done",
+        run_id=report.run_id,
+        games_added=report.games_added,
+        player_rows_added=report.player_rows_added,
+        quarantined=report.quarantined,
+    )
+    return JobReport(
+        job="nba_box_scores",
+        as_of=as_of,
+        rows=report.player_rows_added + report.team_rows_added,
+        details={
+            "run_id": report.run_id,
+            "since": report.since.isoformat(),
+            "until": report.until.isoformat(),
+            "games_added": report.games_added,
+            "quarantined": report.quarantined,
+            "new_players": len(report.new_players),
+            "team_changes": len(report.team_changes),
+            "stale": stale,
+        },
+    )
+
+
+def refresh_features(container: Container, as_of: dt.datetime) -> JobReport:
+    """Season job: rebuild the feature store from the stored box scores (reused when unchanged).
+
+    The store holds only what the syncs stored, and every sync stops before its as-of day, so
+    the store of a slot never holds a later game.
+    """
+    info = build_feature_store(container)
+    log.info("sync.features_refreshed", version=info.version, rows=info.rows, reused=info.reused)
+    return JobReport(
+        job="feature_store",
+        as_of=as_of,
+        rows=0 if info.reused else info.rows,
+        details={"version": info.version, "max_date": str(info.max_date), "reused": info.reused},
+    )
+
+
+def grade_predictions(container: Container, as_of: dt.datetime) -> JobReport:
+    """Season job: settle served predictions of the games before the slot's day."""
+    report = grade(container, now=as_of)
+    log.info(
+        "sync.predictions_graded", graded=report.graded, void=report.void, pending=report.pending
+    )
+    return JobReport(
+        job="grade",
+        as_of=as_of,
+        rows=report.graded + report.void,
+        details={"graded": report.graded, "void": report.void, "pending": report.pending},
+    )
 
 
 def import_lines(container: Container, path: Path) -> LinesImportReport:
@@ -271,38 +283,3 @@ def import_lines(container: Container, path: Path) -> LinesImportReport:
 def import_injury_file(container: Container, path: Path) -> InjuryImportReport:
     """`injuries import FILE` (CSV)."""
     return import_injuries(container.engine, CsvInjuryProvider(path))
-
-
-def daily_sync(
-    container: Container,
-    *,
-    hooks: Sequence[PlayersHook] = (),
-    transport: httpx.BaseTransport | None = None,
-    today: dt.date | None = None,
-) -> SyncOutcome:
-    """The worker's job: build the clients from settings and run the whole morning sync."""
-    settings = container.settings
-    nba_client = NBAStatsClient.from_settings(settings, transport=transport)
-    odds_client = (
-        OddsAPIClient.from_settings(settings, transport=transport)
-        if settings.odds_api_key
-        else None
-    )
-    try:
-        return run_daily_sync(
-            container.engine,
-            nba_client=nba_client,
-            odds_client=odds_client,
-            alerter=Alerter(settings.alert_webhook_url, transport=transport),
-            on_players_touched=[
-                invalidate_cache(container),
-                refresh_features(container),
-                grade_predictions(container),
-                *hooks,
-            ],
-            today=today,
-        )
-    finally:
-        nba_client.close()
-        if odds_client is not None:
-            odds_client.close()

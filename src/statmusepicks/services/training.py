@@ -28,6 +28,7 @@ from statmusepicks.core.stats import (
     resolve_stat,
 )
 from statmusepicks.data.ingest.bundled import read_player_logs, read_prop_lines, read_team_logs
+from statmusepicks.data.ingest.daily import today_eastern
 from statmusepicks.evaluation.baselines import POINT_BASELINES, market_lines, point_baselines
 from statmusepicks.evaluation.metrics import probability_scores
 from statmusepicks.evaluation.reports import write_tables
@@ -73,6 +74,11 @@ def feature_frame(container: Container) -> tuple[pd.DataFrame, str]:
 def line_history(settings: Settings, season: str = LINES_SEASON) -> pd.DataFrame:
     """Settled main lines of the line season, de-vigged per book."""
     return market_lines(read_prop_lines(settings.bundled_data_dir), season=season)
+
+
+def rows_before(rows: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """The rows whose `game_date` is before `cutoff`."""
+    return rows[pd.to_datetime(rows["game_date"]) < cutoff].reset_index(drop=True)
 
 
 def parse_stats(names: list[str] | None, default: tuple[str, ...] = BASE_STATS) -> tuple[str, ...]:
@@ -179,12 +185,29 @@ def train(
     quick: bool = False,
     progress: bool = True,
     config: TrainConfig | None = None,
+    as_of: dt.datetime | None = None,
+    lines: pd.DataFrame | None = None,
+    alias: str | None = None,
 ) -> TrainingSummary:
-    """Train, register and report. `trials` > 0 tunes XGBoost with Optuna first."""
+    """Train, register and report. `trials` > 0 tunes XGBoost with Optuna first.
+
+    With `as_of`, only rows dated before its day (New York) are read: feature rows, the prop
+    lines that fit calibration, the box scores of the report, as a model trained that day saw.
+    `lines` replaces the bundled calibration lines; `alias` forces every version's alias
+    (the weekly retrain registers challengers only).
+    """
     settings = container.settings
     started = time.perf_counter()
     chosen = parse_stats(stats)
     frame, store_version = feature_frame(container)
+    # Settled lines for calibration (`market_lines` columns); the bundled season by default.
+    lines = line_history(settings) if lines is None else lines
+    player_logs = read_player_logs(settings.bundled_data_dir)
+    if as_of is not None:
+        cutoff = pd.Timestamp(today_eastern(as_of))
+        frame, lines, player_logs = (
+            rows_before(rows, cutoff) for rows in (frame, lines, player_logs)
+        )
     if config is None:
         base = quick_config() if quick else TrainConfig()
         config = replace(
@@ -204,8 +227,7 @@ def train(
         config = replace(config, params={f"{s}:xgboost": p for s, p in tuned.items() if p})
     if not config.quick:
         write_snapshot(frame, settings.var_dir / "datasets", feature_code_version=store_version)
-    run = train_models(frame, config, line_history(settings))
-    player_logs = read_player_logs(settings.bundled_data_dir)
+    run = train_models(frame, config, lines if len(lines) else None)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     report = write_tables(
         training_report(run, player_logs),
@@ -226,7 +248,7 @@ def train(
                 **{f"tuned_{k}": v for k, v in tuned[model.stat].items()},
             }
         versions[model.name] = registry.register(
-            model, artifacts={"report": report["report"]}, promote=_alias_for(model)
+            model, artifacts={"report": report["report"]}, promote=alias or _alias_for(model)
         )
     seconds = {**run.seconds, "wall": time.perf_counter() - started}
     return TrainingSummary(versions, seconds, [f.key for f in run.failures], report, tuned)

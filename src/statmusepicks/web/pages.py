@@ -7,11 +7,13 @@ section (see rendering.section) while the rest of the page renders.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from statmusepicks.core.errors import (
@@ -22,7 +24,7 @@ from statmusepicks.core.errors import (
     ValidationError,
 )
 from statmusepicks.core.stats import STATS, resolve_stat
-from statmusepicks.services.backtests import get_backtest, list_backtests
+from statmusepicks.services.backtests import MAX_BACKTEST_ID, get_backtest, list_backtests
 from statmusepicks.services.container import Container
 from statmusepicks.services.grading import track_record
 from statmusepicks.services.keys import check_key
@@ -32,12 +34,15 @@ from statmusepicks.web import (
     access,
     dashboard_board,
     dashboard_models,
+    dashboard_monitoring,
     dashboard_players,
     dashboard_status,
+    player_analysis,
 )
 from statmusepicks.web.rendering import STATIC_DIR, Section, render, section
 
 router = APIRouter()
+router.include_router(player_analysis.router)
 __all__ = ["STATIC_DIR", "router"]
 
 STAT_CHOICES = [(spec.key, spec.label) for spec in STATS.values()]
@@ -96,7 +101,7 @@ def _error_page(
 
 # ----------------------------------------------------------------------------- access
 @router.get("/age-check", include_in_schema=False, response_class=HTMLResponse)
-def age_check(request: Request, next: str = "/") -> HTMLResponse:
+def age_check(request: Request, next: str = Query("/", max_length=2000)) -> HTMLResponse:
     """The 18+ / 21+ confirmation asked on the first visit."""
     return render(request, "age_gate.html", {"next": access.safe_next(next)})
 
@@ -119,7 +124,7 @@ def confirm_age(age: str = Form(...), next: str = Form("/")) -> RedirectResponse
 
 
 @router.get("/login", include_in_schema=False, response_class=HTMLResponse)
-def login(request: Request, next: str = "/") -> HTMLResponse:
+def login(request: Request, next: str = Query("/", max_length=2000)) -> HTMLResponse:
     """Ask for an API key (only when DASHBOARD_REQUIRES_KEY is on)."""
     return render(request, "login.html", {"next": access.safe_next(next)})
 
@@ -156,12 +161,12 @@ def _guard(request: Request, container: Container) -> RedirectResponse | None:
 @router.get("/", include_in_schema=False, response_class=HTMLResponse, response_model=None)
 def board_page(
     request: Request,
-    date: str | None = Query(None),
-    stat: str | None = Query(None),
-    book: str | None = Query(None),
-    min_edge: str | None = Query(None),
-    sort: str = Query("ev"),
-    lines: str = Query("main"),
+    date: str | None = Query(None, max_length=10),
+    stat: str | None = Query(None, max_length=40),
+    book: str | None = Query(None, max_length=40),
+    min_edge: str | None = Query(None, max_length=20),
+    sort: str = Query("ev", max_length=20),
+    lines: str = Query("main", max_length=20),
     container: Container = Depends(get_container),
 ) -> Response:
     """The props board: the day's stored lines priced by the model."""
@@ -194,11 +199,11 @@ def board_page(
 @router.get("/player", include_in_schema=False, response_class=HTMLResponse, response_model=None)
 def player_page(
     request: Request,
-    name: str | None = Query(None),
-    stat: str = Query("points"),
-    line: str | None = Query(None),
-    odds_over: str | None = Query(None),
-    odds_under: str | None = Query(None),
+    name: str | None = Query(None, max_length=100),
+    stat: str = Query("points", max_length=40),
+    line: str | None = Query(None, max_length=20),
+    odds_over: str | None = Query(None, max_length=20),
+    odds_under: str | None = Query(None, max_length=20),
     predict: bool = Query(False),
     container: Container = Depends(get_container),
 ) -> Response:
@@ -264,6 +269,24 @@ def status_page(request: Request, container: Container = Depends(get_container))
     return render(request, "status.html", context)
 
 
+@router.get(
+    "/monitoring", include_in_schema=False, response_class=HTMLResponse, response_model=None
+)
+def monitoring_page(request: Request, container: Container = Depends(get_container)) -> Response:
+    """Served vs market Brier, ECE, ROI and CLV over time, open alerts, data freshness."""
+    if (redirect := _guard(request, container)) is not None:
+        return redirect
+    now = dt.datetime.now(dt.UTC)
+    context = {
+        "series": section(dashboard_monitoring.daily_series, container),
+        "window": section(dashboard_monitoring.window_view, container),
+        "window_days": container.settings.monitoring_window_days,
+        "alerts": section(dashboard_monitoring.alerts_view, container),
+        "data": section(dashboard_monitoring.data_view, container, now),
+    }
+    return render(request, "monitoring.html", context)
+
+
 @router.get("/responsible-gambling", include_in_schema=False, response_class=HTMLResponse)
 def responsible_page(request: Request) -> HTMLResponse:
     """Policy, self-limits and why no model guarantees profit (readable before the age check)."""
@@ -292,7 +315,7 @@ def reliability_png(request: Request, container: Container = Depends(get_contain
 
 
 @router.get("/backtests/example/{filename}", include_in_schema=False, response_model=None)
-def example_backtest_file(filename: str) -> Response:
+def example_backtest_file(filename: str = PathParam(..., max_length=200)) -> Response:
     """The example backtest report shipped with the package (web/backtest_example/)."""
     return _report_file(BACKTEST_EXAMPLE, filename)
 
@@ -300,8 +323,8 @@ def example_backtest_file(filename: str) -> Response:
 @router.get("/backtests/{backtest_id}/{filename}", include_in_schema=False, response_model=None)
 def backtest_file(
     request: Request,
-    backtest_id: int,
-    filename: str,
+    backtest_id: int = PathParam(..., ge=1, le=MAX_BACKTEST_ID),
+    filename: str = PathParam(..., max_length=200),
     container: Container = Depends(get_container),
 ) -> Response:
     """A file of a stored backtest's report (report.html and the charts it embeds)."""

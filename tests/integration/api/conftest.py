@@ -20,8 +20,8 @@ from statmusepicks.features.frame import build_feature_frame, feature_columns
 from statmusepicks.models.bundle import PlayerModel, StatModel
 from statmusepicks.models.distributions import SpreadModel
 from statmusepicks.models.estimators import make_estimator
+from statmusepicks.models.model_store import AliasBook, models_dir
 from statmusepicks.models.predictor import Predictor
-from statmusepicks.models.registry import AliasBook, models_dir
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key
 from statmusepicks.services.predictions import prediction_service
@@ -90,7 +90,7 @@ def register_on_disk(container: Container, models: list[StatModel]) -> None:
 def api_container(loaded_container: Container, served_models: list[StatModel]) -> Container:
     """The loaded container serving the slice models, with the registry files on disk."""
     register_on_disk(loaded_container, served_models)
-    prediction_service(loaded_container).predictor = Predictor.from_models(served_models)
+    prediction_service(loaded_container).champions.predictor = Predictor.from_models(served_models)
     return loaded_container
 
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
+from statmusepicks.core.league_clock import day_start
 from statmusepicks.data.db.models import Injury
 from statmusepicks.services.container import Container
 from statmusepicks.services.predictions import invalidate_predictions
@@ -64,6 +65,7 @@ async def test_the_board_and_predict_give_one_price_with_the_injury_report(
                 {
                     "player_id": MURRAY,
                     "report_date": dt.date.fromisoformat(LINE_DATE),
+                    "reported_at": day_start(dt.date.fromisoformat(LINE_DATE)),
                     "status": "out",
                     "source": "test",
                 }

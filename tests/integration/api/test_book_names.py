@@ -66,7 +66,7 @@ def names_container(
         cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
     )
     register_on_disk(container, served_models)
-    prediction_service(container).predictor = Predictor.from_models(served_models)
+    prediction_service(container).champions.predictor = Predictor.from_models(served_models)
     yield container
     container.close()
 

@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from statmusepicks.api.app import create_app
 from statmusepicks.services.container import Container
+from tests.integration.api.conftest import http_client
 
 
 @pytest.fixture
 async def client(loaded_container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(loaded_container.settings, container=loaded_container)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async for http in http_client(loaded_container):
         yield http
 
 

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
 import httpx
 import pytest
-import uvicorn
 
-from statmusepicks.api.app import create_app
 from statmusepicks.services.container import Container
 from tests.integration.api.conftest import http_client
+from tests.servers import serving
 from tests.upstream_fakes import LLMServer, running_llm
 
 PROP = {"player": "Nikola Jokic", "stat": "points", "line": 15.5}
@@ -89,28 +85,6 @@ async def test_without_a_model_the_stream_says_so_and_the_key_is_required(
     assert len(events) == 1
     assert json.loads(events[0])["code"] == "llm_not_configured"
     assert (await anonymous.post("/api/ollama_stream", json={"prompt": "Hi"})).status_code == 401
-
-
-@contextmanager
-def serving(container: Container) -> Iterator[str]:
-    """The app on a real uvicorn server (an in-process transport cannot stream)."""
-    app = create_app(container.settings, container=container)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "uvicorn did not start"
-        assert time.monotonic() < deadline, "uvicorn did not start in time"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 async def test_a_client_that_disconnects_stops_the_upstream_generation(

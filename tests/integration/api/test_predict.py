@@ -14,7 +14,7 @@ from statmusepicks.data.db.models import Prediction
 from statmusepicks.evaluation.odds import devig
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.predictor import Predictor
-from statmusepicks.services import predictions
+from statmusepicks.services import champions
 from statmusepicks.services.container import Container
 from statmusepicks.services.predictions import invalidate_predictions, prediction_service
 from tests import factories
@@ -257,12 +257,12 @@ async def test_a_promotion_on_disk_reloads_the_models_and_drops_cached_answers(
     assert before["model_version"] == "smp-rebounds-global:1"
     promoted = [replace(m, version="2") if m.stat == "rebounds" else m for m in served_models]
     register_on_disk(api_container, [m for m in promoted if m.stat == "rebounds"])
-    monkeypatch.setattr(predictions, "PROMOTION_CHECK_SECONDS", 0.0)
-    monkeypatch.setattr(predictions, "load_predictor", lambda _s: Predictor.from_models(promoted))
+    monkeypatch.setattr(champions, "PROMOTION_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(champions, "load_predictor", lambda _s: Predictor.from_models(promoted))
     service = prediction_service(api_container)
     await client.post("/api/predict", json=request)  # notices the new champion, reloads
     for _ in range(100):
-        if not service._reloading.is_set():
+        if not service.champions._reloading.is_set():
             break
         await asyncio.sleep(0.02)
     after = (await client.post("/api/predict", json=request)).json()

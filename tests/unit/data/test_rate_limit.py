@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -80,39 +81,43 @@ def test_a_rate_must_be_positive() -> None:
         MemoryRateLimiter(0)
 
 
-@pytest.mark.redis
-def test_two_processes_share_one_bucket_through_redis(redis_skip_reason: str | None) -> None:
+@pytest.fixture
+def redis_buckets(redis_skip_reason: str | None) -> Iterator[tuple[redis.Redis, str]]:
+    """A Redis client and a key prefix of this test's own; its buckets are deleted after."""
     if redis_skip_reason:
         pytest.skip(reason=redis_skip_reason)
     client = redis.Redis.from_url(REDIS_URL)
     prefix = f"test:ratelimit:{uuid.uuid4().hex}"
+    yield client, prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.mark.redis
+def test_two_processes_share_one_bucket_through_redis(
+    redis_buckets: tuple[redis.Redis, str],
+) -> None:
+    client, prefix = redis_buckets
     clock = FakeClock()
     worker_a = RedisRateLimiter(client, prefix, 20, name="nba_stats", clock=clock)
     worker_b = RedisRateLimiter(client, prefix, 20, name="nba_stats", clock=clock)
-    try:
-        assert worker_a.acquire() == 0.0
-        # The second worker finds the token spent by the first and waits its turn.
-        assert worker_b.acquire() == pytest.approx(3.0)
-        assert worker_a.acquire() == pytest.approx(3.0)
-        assert client.exists(f"{prefix}:nba_stats")
-    finally:
-        client.delete(f"{prefix}:nba_stats")
+    assert worker_a.acquire() == 0.0
+    # The second worker finds the token spent by the first and waits its turn.
+    assert worker_b.acquire() == pytest.approx(3.0)
+    assert worker_a.acquire() == pytest.approx(3.0)
+    assert client.exists(f"{prefix}:nba_stats")
 
 
 @pytest.mark.redis
-def test_hits_through_redis_refuse_with_the_same_arithmetic(redis_skip_reason: str | None) -> None:
-    if redis_skip_reason:
-        pytest.skip(reason=redis_skip_reason)
-    client = redis.Redis.from_url(REDIS_URL)
-    prefix = f"test:ratelimit:{uuid.uuid4().hex}"
+def test_hits_through_redis_refuse_with_the_same_arithmetic(
+    redis_buckets: tuple[redis.Redis, str],
+) -> None:
+    client, prefix = redis_buckets
     clock = FakeClock()
     shared = RedisRateLimiter(client, prefix, 3, burst=3, clock=clock)
     local = MemoryRateLimiter(3, burst=3, clock=clock)
-    try:
-        for _ in range(4):
-            assert shared.hit("key:1") == local.hit("key:1")
-    finally:
-        client.delete(f"{prefix}:key:1")
+    for _ in range(4):
+        assert shared.hit("key:1") == local.hit("key:1")
 
 
 def test_an_unreachable_redis_degrades_to_an_in_process_bucket_and_logs_once() -> None:

@@ -1,4 +1,4 @@
-"""The morning sync: NBA then odds then the hand-off callbacks, alerting on every failure."""
+"""The data jobs of a season day: box scores as of a slot, the alerts, the hand-offs."""
 
 from __future__ import annotations
 
@@ -11,27 +11,24 @@ import pytest
 import structlog
 from sqlalchemy import Engine, select
 
-from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.clients.nba_stats import NBAStatsClient
 from statmusepicks.data.clients.upstream import RetryPolicy
-from statmusepicks.data.db.models import Prediction
+from statmusepicks.data.db.models import Game, Prediction
 from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.data.ingest.daily import sync_nba
 from statmusepicks.services.container import Container
 from statmusepicks.services.sync import (
     Alerter,
-    SyncOutcome,
     grade_predictions,
     invalidate_cache,
-    raise_if_failed,
-    run_daily_sync,
     stale_message,
 )
 from tests.upstream_fakes import FakeClock, answer_game_log, game_log_rows
 
-TODAY = dt.date(2025, 11, 17)
+# 06:00 New York on 2025-11-17: the fabricated games of 2025-11-15/16 are complete.
+AS_OF = dt.datetime(2025, 11, 17, 11, 0, tzinfo=dt.UTC)
 REAL_DAY = dt.date(2025, 11, 14)
 
 
@@ -78,6 +75,15 @@ def nba_client(tmp_path: Path, *, failing: bool = False) -> NBAStatsClient:
     )
 
 
+def container_for(engine: Engine, tmp_path: Path, cache: MemoryCache | None = None) -> Container:
+    return Container(
+        settings=Settings(environment="test", var_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        engine=engine,
+        sessions=make_session_factory(engine),
+        cache=cache or MemoryCache("test-sync"),
+    )
+
+
 def test_an_alert_is_logged_and_posted_to_the_webhook() -> None:
     webhook = Webhook()
     delivered = Alerter("https://hooks.test/x", transport=webhook.transport).alert(
@@ -102,110 +108,55 @@ def test_without_a_webhook_alerts_are_only_logged() -> None:
     assert not Alerter(None).alert("e", "m")
 
 
-def test_new_games_are_handed_to_the_next_steps_with_the_players_touched(
-    db: Engine, tmp_path: Path
-) -> None:
-    webhook = Webhook()
-    touched: list[list[int]] = []
-    outcome = run_daily_sync(
-        db,
-        nba_client=nba_client(tmp_path),
-        odds_client=None,
-        alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
-        on_players_touched=[touched.append],
-        today=TODAY,
-    )
-    assert outcome.ok
-    assert not outcome.stale
-    assert outcome.nba is not None
-    assert outcome.nba.games_added == 15
-    assert len(touched) == 1
-    assert 9900001 in touched[0]
-    assert webhook.posts == []
+def test_a_sync_as_of_a_morning_reads_up_to_the_day_before(db: Engine, tmp_path: Path) -> None:
+    report = sync_nba(db, nba_client(tmp_path), as_of=AS_OF)
+    assert (report.since, report.until) == (dt.date(2025, 11, 15), dt.date(2025, 11, 16))
+    assert report.games_added == 15
+    assert 9900001 in report.players_touched
+    early = sync_nba(db, nba_client(tmp_path), as_of=AS_OF - dt.timedelta(days=1))
+    assert early.until == dt.date(2025, 11, 15)
+    assert early.games_added == 0
 
 
-def test_a_failed_nba_sync_alerts_and_reports_failure(
-    sqlite_engine: Engine, tmp_path: Path
-) -> None:
-    webhook = Webhook()
-    outcome = run_daily_sync(
-        sqlite_engine,
-        nba_client=nba_client(tmp_path, failing=True),
-        odds_client=None,
-        alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
-        today=TODAY,
-    )
-    assert not outcome.ok
-    assert webhook.posts[0]["event"] == "sync.nba_failed"
-    assert "HTTP 503" in webhook.posts[0]["text"]
-    with pytest.raises(UpstreamError, match="nba: "):
-        raise_if_failed(outcome)
+def schedule_game(engine: Engine, day: dt.date) -> None:
+    with make_session_factory(engine).begin() as session:
+        session.add(
+            Game(
+                game_id="0022599999", game_date=day, season="2025-26",
+                season_type="Regular Season", home_team="BOS", away_team="NYK",
+                status="scheduled",
+            )
+        )  # fmt: skip
 
 
-def test_nothing_new_for_more_than_a_day_in_season_raises_a_stale_data_alert(
-    db: Engine, tmp_path: Path
-) -> None:
-    webhook = Webhook()
-    alerter = Alerter("https://hooks.test/x", transport=webhook.transport)
-    run_daily_sync(
-        db, nba_client=nba_client(tmp_path), odds_client=None, alerter=alerter, today=TODAY
-    )
-    later = run_daily_sync(
-        db,
-        nba_client=nba_client(tmp_path),
-        odds_client=None,
-        alerter=alerter,
-        today=TODAY + dt.timedelta(days=3),
-    )
-    assert later.ok
-    assert later.stale
-    assert webhook.posts[-1]["event"] == "sync.stale_data"
-    assert "2025-11-16" in webhook.posts[-1]["text"]
+def test_a_game_day_without_box_scores_a_day_later_is_stale(db: Engine, tmp_path: Path) -> None:
+    sync_nba(db, nba_client(tmp_path), as_of=AS_OF)
+    day = dt.timedelta(hours=24)
+    # No game scheduled after the stored ones: days without games bring nothing, as expected.
+    assert stale_message(db, AS_OF + dt.timedelta(days=3), max_age=day) is None
+    schedule_game(db, dt.date(2025, 11, 17))
+    # The morning after the game its box scores may still be on the way ...
+    assert stale_message(db, AS_OF + dt.timedelta(days=1), max_age=day) is None
+    # ... a day later they are overdue.
+    later = stale_message(db, AS_OF + dt.timedelta(days=2), max_age=day)
+    assert later is not None
+    assert "2025-11-17" in later
+    assert "2025-11-16" in later
 
 
 def test_a_quiet_summer_is_not_stale(sqlite_engine: Engine) -> None:
-    assert stale_message(sqlite_engine, dt.date(2026, 8, 1), max_age=dt.timedelta(hours=24)) is None
-
-
-def test_a_failing_hand_off_step_alerts_but_keeps_the_stored_games(
-    db: Engine, tmp_path: Path
-) -> None:
-    webhook = Webhook()
-
-    def refresh_features(player_ids: list[int]) -> None:
-        raise RuntimeError("feature store offline")
-
-    outcome = run_daily_sync(
-        db,
-        nba_client=nba_client(tmp_path),
-        odds_client=None,
-        alerter=Alerter("https://hooks.test/x", transport=webhook.transport),
-        on_players_touched=[refresh_features],
-        today=TODAY,
-    )
-    assert outcome.nba is not None
-    assert outcome.nba.games_added == 15
-    assert outcome.errors == ["refresh_features: RuntimeError('feature store offline')"]
-    assert webhook.posts[0]["event"] == "sync.hook_failed"
-
-
-def test_an_outcome_without_errors_is_ok() -> None:
-    raise_if_failed(SyncOutcome())
+    summer = dt.datetime(2026, 8, 1, 10, tzinfo=dt.UTC)
+    assert stale_message(sqlite_engine, summer, max_age=dt.timedelta(hours=24)) is None
 
 
 def test_cache_invalidation_drops_the_touched_players_contexts_and_the_league_wide_answers(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     cache = MemoryCache("test-sync")
-    container = Container(
-        settings=Settings(environment="test", var_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
-        engine=sqlite_engine,
-        sessions=make_session_factory(sqlite_engine),
-        cache=cache,
-    )
+    container = container_for(sqlite_engine, tmp_path, cache)
     for key in ("context:1:points:x", "context:2:points:x", "opponent:BOS:x", "predict:x", "other"):
         cache.set(key, 1, ttl=60)
-    invalidate_cache(container)([1])
+    invalidate_cache(container, [1])
     remaining = [key for key in ("context:1:points:x", "context:2:points:x", "opponent:BOS:x",
                                  "predict:x", "other") if cache.get(key) is not None]  # fmt: skip
     assert remaining == ["context:2:points:x", "other"]
@@ -220,9 +171,7 @@ def _fabricated_box_score() -> tuple[int, dt.date, float]:
     return int(row[headers.index("PLAYER_ID")]), day, float(row[headers.index("PTS")])
 
 
-def test_the_sync_settles_predictions_whose_box_scores_it_brings(
-    db: Engine, tmp_path: Path
-) -> None:
+def test_the_grade_job_settles_only_games_before_its_day(db: Engine, tmp_path: Path) -> None:
     player_id, day, points = _fabricated_box_score()
     sessions = make_session_factory(db)
     with sessions.begin() as session:
@@ -235,22 +184,16 @@ def test_the_sync_settles_predictions_whose_box_scores_it_brings(
                 model_version="v1", model_scope="global", request={},
             )
         )  # fmt: skip
-    container = Container(
-        settings=Settings(environment="test", var_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
-        engine=db,
-        sessions=sessions,
-        cache=MemoryCache("test-grade"),
-    )
-    outcome = run_daily_sync(
-        db,
-        nba_client=nba_client(tmp_path),
-        odds_client=None,
-        alerter=Alerter(None),
-        on_players_touched=[grade_predictions(container)],
-        today=TODAY,
-    )
-    assert outcome.ok, outcome.errors
+    sync_nba(db, nba_client(tmp_path), as_of=AS_OF)
+    container = container_for(db, tmp_path)
+    # As of the game's own day its box score is stored but not yet readable.
+    same_day = dt.datetime.combine(day, dt.time(23, 0), tzinfo=dt.UTC)
+    assert grade_predictions(container, same_day).details["graded"] == 0
+    report = grade_predictions(container, AS_OF)
+    assert report.ok
+    assert report.details["graded"] == 1
     with sessions() as session:
         graded = session.scalars(select(Prediction)).one()
     assert (graded.actual, graded.result) == (points, "over")
+    assert graded.graded_at.replace(tzinfo=dt.UTC) == AS_OF
     assert graded.profit == pytest.approx(100 / 110)

@@ -8,28 +8,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import aclosing, suppress
-from functools import partial
+from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from starlette.types import Receive, Scope, Send
 
 from statmusepicks.api.deps import get_container
 from statmusepicks.api.errors import PROTECTED, error_responses
 from statmusepicks.services.container import Container
 from statmusepicks.services.llm.analysis import analyse
+from statmusepicks.services.llm.events import DONE, HEADERS, EventStreamResponse, sse
 from statmusepicks.services.llm.providers import LLMError, LLMProvider, llm_provider
 from statmusepicks.services.prediction_request import PredictionRequest
 
 router = APIRouter(prefix="/api", tags=["analysis"])
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-DONE = "[DONE]"
 
 
 class StreamBody(BaseModel):
@@ -42,10 +38,57 @@ class StreamBody(BaseModel):
     input: str | None = Field(None, description="Alias of `prompt`.")
 
 
-class AnalysisResponse(BaseModel):
-    """One prop's analysis; `numericEvidence` holds every number it was allowed to use."""
-
+class CamelModel(BaseModel):
     model_config = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
+
+
+class OpponentEvidence(CamelModel):
+    """The opponent as of the game, as the frontend's `OpponentInfo` names it."""
+
+    name: str | None
+    defensive_rating: float | None = Field(description="Points allowed per 100 possessions.")
+    pace: float | None = Field(description="Possessions per 48 minutes.")
+
+
+class RecentGameEvidence(CamelModel):
+    date: str
+    stat_value: float
+
+
+class TextSignalEvidence(CamelModel):
+    """A number read from an injury note or news item, known before the game."""
+
+    kind: Literal["availability", "minutes_restriction", "role_change"]
+    value: float
+    source: str
+    source_text: str
+    observed_at: str
+
+
+class NumericEvidence(CamelModel):
+    """Every number the analysis may cite (more keys than listed: see docs/llm.md)."""
+
+    predicted_value: float
+    over_probability: float
+    under_probability: float
+    opponent: OpponentEvidence
+    recent_games: list[RecentGameEvidence] | None
+    season_avg: float | None
+    projected_minutes: None = Field(
+        description="Always null: minutes are a model input, not something it projects."
+    )
+    text_signals: list[TextSignalEvidence]
+
+
+class DataUsed(BaseModel):
+    """The frontend's `dataUsed`: whether stored data fed the numbers, and which kinds."""
+
+    external: bool
+    sources: list[str] = Field(examples=[["model", "nba", "sportsbook_lines"]])
+
+
+class AnalysisResponse(CamelModel):
+    """One prop's analysis; `numericEvidence` holds every number it was allowed to use."""
 
     player: str
     stat: str
@@ -54,18 +97,19 @@ class AnalysisResponse(BaseModel):
         description="Null when no side is favoured, or when the analysis awaits review."
     )
     confidence: Literal["High", "Medium", "Low"]
+    model_confidence_score: int = Field(
+        ge=50,
+        le=100,
+        description="The pricing model's probability of its favoured side, in whole percent.",
+    )
     reasoning: str
     needs_review: bool = Field(
         description="The language model leaned against a prediction at least 65% sure."
     )
     source: Literal["llm", "deterministic"]
     model_side: Literal["OVER", "UNDER"] = Field(description="The side the prediction favours.")
-    numeric_evidence: dict[str, Any]
-
-
-def sse(data: str) -> str:
-    """One Server-Sent Event carrying `data` (a single line)."""
-    return f"data: {data}\n\n"
+    data_used: DataUsed
+    numeric_evidence: NumericEvidence
 
 
 async def stream_events(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -84,28 +128,6 @@ async def stream_events(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
 async def not_configured() -> AsyncIterator[str]:
     message = "No language model is configured (set OLLAMA_URL or LLM_BASE_URL)."
     yield sse(json.dumps({"error": message, "code": "llm_not_configured"}))
-
-
-class EventStreamResponse(StreamingResponse):
-    """A text/event-stream that stops its producer as soon as the client disconnects.
-
-    Starlette, on ASGI 2.4 servers, only notices a gone client when a write fails, so a
-    model that is slow between tokens would keep generating for nobody; here a watcher on
-    `receive` cancels the producer, which closes the upstream request.
-    """
-
-    media_type = "text/event-stream"
-
-    async def __call__(self, _scope: Scope, receive: Receive, send: Send) -> None:
-        async with anyio.create_task_group() as group:
-
-            async def until_done(step: Any) -> None:
-                with suppress(OSError):  # the client went away mid-write
-                    await step()
-                group.cancel_scope.cancel()
-
-            group.start_soon(until_done, partial(self.stream_response, send))
-            await until_done(partial(self.listen_for_disconnect, receive))
 
 
 def get_llm_provider(container: ContainerDep) -> LLMProvider | None:
@@ -133,9 +155,8 @@ async def ollama_stream(body: StreamBody, provider: ProviderDep) -> EventStreamR
         raise HTTPException(status_code=400, detail="Give a prompt (or input).")
     if provider is None:
         return EventStreamResponse(not_configured())
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     chunks = provider.generate(prompt, model=body.model)
-    return EventStreamResponse(stream_events(chunks), headers=headers)
+    return EventStreamResponse(stream_events(chunks), headers=HEADERS)
 
 
 @router.post(

@@ -23,9 +23,19 @@ router = APIRouter(prefix="/api", tags=["board"])
 )
 async def props_board(
     date: dt.date = Query(..., description="Game date (YYYY-MM-DD)."),
-    stat: str | None = Query(None, description="Only this stat (key, alias or label)."),
-    book: str | None = Query(None, description="Only this bookmaker (e.g. draftkings)."),
-    min_edge: float | None = Query(None, description="Only props whose edge is at least this."),
+    stat: str | None = Query(
+        None, min_length=1, max_length=40, description="Only this stat (key, alias or label)."
+    ),
+    book: str | None = Query(
+        None, min_length=1, max_length=40, description="Only this bookmaker (e.g. draftkings)."
+    ),
+    min_edge: float | None = Query(
+        None,
+        ge=-1.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="Only props whose edge (a probability difference, -1 to 1) is at least this.",
+    ),
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
     """Ranked by expected value at the best available price."""

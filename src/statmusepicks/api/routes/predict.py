@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, SkipValidation
 
@@ -17,15 +15,7 @@ from statmusepicks.services.prediction_request import MAX_BATCH, PredictionReque
 from statmusepicks.services.prediction_responses import BatchResponse, PredictionResponse
 from statmusepicks.services.predictions import PredictionService, prediction_service
 
-
-@asynccontextmanager
-async def warm_predictor(app: FastAPI) -> AsyncIterator[None]:
-    """Load the champion models at start-up, not on the first request (MLflow takes seconds)."""
-    await run_in_threadpool(prediction_service(app.state.container).get_predictor)
-    yield
-
-
-router = APIRouter(prefix="/api", tags=["predictions"], lifespan=warm_predictor)
+router = APIRouter(prefix="/api", tags=["predictions"])
 
 
 class BatchRequest(BaseModel):

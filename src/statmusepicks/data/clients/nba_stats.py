@@ -146,6 +146,8 @@ class ResultSet:
     malformed: list[MalformedRow] = field(default_factory=list)
     payload_ref: PayloadRef | None = None
     expected_headers: tuple[str, ...] = ()
+    # A stored earlier answer replayed while the source's breaker is open.
+    stale: bool = False
 
     @property
     def missing_headers(self) -> list[str]:
@@ -237,6 +239,7 @@ class NBAStatsClient:
             malformed=malformed,
             payload_ref=response.ref,
             expected_headers=expected,
+            stale=response.stale,
         )
         if malformed or result.missing_headers:
             log.warning(

@@ -2,19 +2,27 @@
 
 Prop markets are only served per event (`/events/{id}/odds`), each call costing quota in
 proportion to markets x regions, so the sync lists the day's events first and then asks each
-for the prop markets the project prices, in American odds.
+for the prop markets the project prices, in American odds. The historical endpoints
+(`/historical/...?date=`) answer the same objects as they stood at a past moment, wrapped in
+`{"timestamp", "previous_timestamp", "next_timestamp", "data"}`, at ten times the cost.
+Every answer carries the account's quota in its headers (`Quota`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.clients.payloads import PayloadRef
-from statmusepicks.data.clients.upstream import UpstreamJSONClient, Wiring, upstream_from_settings
+from statmusepicks.data.clients.upstream import (
+    JSONResponse,
+    UpstreamJSONClient,
+    Wiring,
+    upstream_from_settings,
+)
 
 SOURCE = "odds_api"
 SPORT = "basketball_nba"
@@ -31,14 +39,47 @@ PROP_MARKETS = {
 # The Odds API allows 30 requests/second; 60/minute keeps a daily sync far below that and
 # below the per-month quota of the small plans.
 REQUESTS_PER_MINUTE = 60
+# Quota cost of one event-odds call per market and region; historical snapshots cost ten times
+# as much (The Odds API's "usage quota costs" table).
+COST_PER_MARKET = 1
+HISTORICAL_COST_FACTOR = 10
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The request quota an answer reports: left in the period, used so far, cost of the call."""
+
+    remaining: int | None = None
+    used: int | None = None
+    last: int | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Quota:
+        """Read `x-requests-remaining`, `x-requests-used` and `x-requests-last`."""
+
+        def number(name: str) -> int | None:
+            value = headers.get(name)
+            try:
+                return int(float(value)) if value is not None else None
+            except ValueError:
+                return None
+
+        return cls(
+            number("x-requests-remaining"), number("x-requests-used"), number("x-requests-last")
+        )
 
 
 @dataclass(frozen=True)
 class OddsResponse:
-    """A decoded response and the reference of its raw body."""
+    """A decoded response, the reference of its raw body and the quota it reported.
+
+    `snapshot_at` is the moment a historical answer stands for (its `timestamp`).
+    """
 
     payload: Any
     payload_ref: PayloadRef | None
+    quota: Quota = field(default_factory=Quota)
+    snapshot_at: str | None = None
 
 
 class OddsAPIClient:
@@ -76,11 +117,7 @@ class OddsAPIClient:
         response = self.http.get_json(
             f"sports/{sport}/events", {"apiKey": self.api_key, "dateFormat": "iso"}
         )
-        if not isinstance(response.payload, list):
-            raise UpstreamError(
-                f"The Odds API events answer is a {type(response.payload).__name__}, not a list"
-            )
-        return OddsResponse(response.payload, response.ref)
+        return _answer(response, list, "events")
 
     def get_event_odds(
         self,
@@ -92,15 +129,64 @@ class OddsAPIClient:
     ) -> OddsResponse:
         """One event's bookmakers -> markets -> Over/Under outcomes, American prices."""
         response = self.http.get_json(
-            f"sports/{sport}/events/{event_id}/odds",
-            {
-                "apiKey": self.api_key,
-                "regions": regions,
-                "markets": ",".join(markets),
-                "oddsFormat": "american",
-                "dateFormat": "iso",
-            },
+            f"sports/{sport}/events/{event_id}/odds", self._odds_params(markets, regions)
         )
-        if not isinstance(response.payload, dict) or "bookmakers" not in response.payload:
-            raise UpstreamError(f"The Odds API odds answer for event {event_id} has no bookmakers")
-        return OddsResponse(response.payload, response.ref)
+        return _answer(response, dict, f"odds for event {event_id}")
+
+    def get_historical_events(self, date: str, *, sport: str = SPORT) -> OddsResponse:
+        """The events listed at `date` (ISO 8601, UTC), from the snapshot at or before it."""
+        response = self.http.get_json(
+            f"historical/sports/{sport}/events",
+            {"apiKey": self.api_key, "dateFormat": "iso", "date": date},
+        )
+        return _answer(response, list, "historical events", historical=True)
+
+    def get_historical_event_odds(
+        self,
+        event_id: str,
+        date: str,
+        *,
+        markets: Sequence[str] = tuple(PROP_MARKETS),
+        regions: str = "us",
+        sport: str = SPORT,
+    ) -> OddsResponse:
+        """One event's odds as they stood at `date` (the snapshot at or before it)."""
+        response = self.http.get_json(
+            f"historical/sports/{sport}/events/{event_id}/odds",
+            {**self._odds_params(markets, regions), "date": date},
+        )
+        return _answer(response, dict, f"historical odds for event {event_id}", historical=True)
+
+    def _odds_params(self, markets: Sequence[str], regions: str) -> dict[str, str]:
+        return {
+            "apiKey": self.api_key,
+            "regions": regions,
+            "markets": ",".join(markets),
+            "oddsFormat": "american",
+            "dateFormat": "iso",
+        }
+
+
+def odds_call_cost(markets: int, regions: int = 1, *, historical: bool = False) -> int:
+    """Quota one event-odds call costs (the API charges per market and region)."""
+    factor = HISTORICAL_COST_FACTOR if historical else 1
+    return COST_PER_MARKET * max(markets, 1) * max(regions, 1) * factor
+
+
+def _answer(
+    response: JSONResponse, kind: type, what: str, *, historical: bool = False
+) -> OddsResponse:
+    """Unwrap a (historical) answer and check it holds what `what` promises."""
+    payload, snapshot_at = response.payload, None
+    if historical:
+        if not isinstance(payload, dict) or "data" not in payload:
+            raise UpstreamError(f"The Odds API {what} answer is not a historical snapshot")
+        snapshot_at = payload.get("timestamp")
+        payload = payload["data"]
+    if not isinstance(payload, kind):
+        raise UpstreamError(
+            f"The Odds API {what} answer is a {type(payload).__name__}, not a {kind.__name__}"
+        )
+    if isinstance(payload, dict) and "bookmakers" not in payload:
+        raise UpstreamError(f"The Odds API {what} has no bookmakers")
+    return OddsResponse(payload, response.ref, Quota.from_headers(response.headers), snapshot_at)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -60,3 +61,24 @@ class PayloadStore:
     def get(self, sha256: str) -> bytes:
         """The original body; raises FileNotFoundError for an unknown digest."""
         return gzip.decompress(self.path_for(sha256).read_bytes())
+
+    def _request_path(self, source: str, endpoint: str, params: dict[str, Any]) -> Path:
+        key = json.dumps([source, endpoint, params], sort_keys=True, default=str)
+        return self.root / "requests" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+    def remember(self, ref: PayloadRef) -> None:
+        """Note `ref` as the newest answer to its request, for replay when the source is down."""
+        path = self._request_path(ref.source, ref.endpoint, ref.params)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as temp:
+            json.dump(ref.to_dict(), temp)
+        Path(temp_name).replace(path)
+
+    def latest(self, source: str, endpoint: str, params: dict[str, Any]) -> PayloadRef | None:
+        """The newest stored answer to this exact request, if one was ever remembered."""
+        path = self._request_path(source, endpoint, params)
+        if not path.exists():
+            return None
+        ref = PayloadRef(**json.loads(path.read_text()))
+        return ref if self.path_for(ref.sha256).exists() else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, TypedDict, Unpack
 
@@ -26,6 +26,7 @@ from tenacity.wait import wait_base
 from statmusepicks.core.errors import UpstreamError, UpstreamNotFound, UpstreamRateLimited
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
+from statmusepicks.data.clients.breaker import BreakerState, CircuitBreaker
 from statmusepicks.data.clients.payloads import PayloadRef, PayloadStore
 from statmusepicks.data.rate_limit import (
     Clock,
@@ -87,6 +88,10 @@ class JSONResponse:
 
     payload: Any
     ref: PayloadRef | None
+    # Response headers (lower-case names), e.g. The Odds API's quota counters.
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # True when the source's breaker is open and this is the newest stored answer instead.
+    stale: bool = False
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -119,8 +124,10 @@ class UpstreamJSONClient:
         retry: RetryPolicy | None = None,
         payload_store: PayloadStore | None = None,
         redact_params: tuple[str, ...] = (),
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.source = source
+        self.breaker = breaker
         self.retry = retry or RetryPolicy()
         self.rate_limiter: RateLimiter = rate_limiter or MemoryRateLimiter(60)
         self.payload_store = payload_store
@@ -138,8 +145,47 @@ class UpstreamJSONClient:
         self._http.close()
 
     def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> JSONResponse:
-        """GET `endpoint` (relative to the base URL) and decode its JSON body."""
+        """GET `endpoint` (relative to the base URL) and decode its JSON body.
+
+        With a breaker: while it is open the newest stored answer to the same request is
+        returned marked `stale` (an UpstreamError when there is none), and every failure that
+        says the source is unwell (5xx, timeouts, bodies that are not JSON) counts towards it.
+        """
         query = {key: value for key, value in (params or {}).items() if value is not None}
+        if self.breaker is None:
+            return self._fetch(endpoint, query)
+        if not self.breaker.allow():
+            return self._stale(endpoint, query, None)
+        try:
+            response = self._fetch(endpoint, query)
+        except UpstreamNotFound:
+            self.breaker.record_success()
+            raise
+        except UpstreamError as exc:
+            self.breaker.record_failure()
+            if self.breaker.state is BreakerState.OPEN:
+                return self._stale(endpoint, query, exc)
+            raise
+        self.breaker.record_success()
+        return response
+
+    def _stale(
+        self, endpoint: str, query: dict[str, Any], failure: UpstreamError | None
+    ) -> JSONResponse:
+        ref = None
+        if self.payload_store is not None:
+            ref = self.payload_store.latest(self.source, endpoint, self._loggable(query))
+        if ref is None or self.payload_store is None:
+            raise UpstreamError(
+                f"{self.source} is failing (circuit open) and no stored answer to {endpoint} "
+                f"for {self._loggable(query)} exists",
+                details={"endpoint": endpoint, "circuit": "open"},
+            ) from failure
+        log.warning("upstream.stale", source=self.source, endpoint=endpoint, sha256=ref.sha256)
+        body = self.payload_store.get(ref.sha256)
+        return JSONResponse(payload=json.loads(body), ref=ref, stale=True)
+
+    def _fetch(self, endpoint: str, query: dict[str, Any]) -> JSONResponse:
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.retry.attempts)),
             wait=self.retry.wait(),
@@ -149,7 +195,7 @@ class UpstreamJSONClient:
             reraise=True,
         )
         try:
-            body = retrying(self._attempt, endpoint, query)
+            response = retrying(self._attempt, endpoint, query)
         except _RetryableFailure as exc:
             attempts = self.retry.attempts
             if exc.status == 429:
@@ -162,6 +208,7 @@ class UpstreamJSONClient:
                 f"{self.source} {endpoint} failed after {attempts} attempts: {exc}",
                 details={"endpoint": endpoint, "attempts": attempts, "status": exc.status},
             ) from exc
+        body = response.content
         try:
             payload = json.loads(body)
         except ValueError as exc:
@@ -170,9 +217,13 @@ class UpstreamJSONClient:
                 f"({len(body)} bytes starting {body[:60]!r})",
                 details={"endpoint": endpoint},
             ) from exc
-        return JSONResponse(payload=payload, ref=self._store(endpoint, query, body))
+        return JSONResponse(
+            payload=payload,
+            ref=self._store(endpoint, query, body),
+            headers={k.lower(): v for k, v in response.headers.items()},
+        )
 
-    def _attempt(self, endpoint: str, query: dict[str, Any]) -> bytes:
+    def _attempt(self, endpoint: str, query: dict[str, Any]) -> httpx.Response:
         self.rate_limiter.acquire()
         try:
             response = self._http.get(endpoint, params=query)
@@ -201,7 +252,7 @@ class UpstreamJSONClient:
                 f"{self.source} rejected {endpoint} with HTTP {status}: {response.text[:200]}",
                 details={"endpoint": endpoint, "status": status},
             )
-        return response.content
+        return response
 
     def _log_retry(self, state: RetryCallState) -> None:
         log.warning(
@@ -219,13 +270,15 @@ class UpstreamJSONClient:
         if self.payload_store is None:
             return None
         digest = self.payload_store.put(body)
-        return PayloadRef(
+        ref = PayloadRef(
             sha256=digest,
             source=self.source,
             endpoint=endpoint,
             params=self._loggable(query),
             size=len(body),
         )
+        self.payload_store.remember(ref)
+        return ref
 
 
 class Wiring(TypedDict, total=False):
@@ -236,6 +289,7 @@ class Wiring(TypedDict, total=False):
     retry: RetryPolicy | None
     rate_limiter: RateLimiter | None
     payload_store: PayloadStore | None
+    breaker: CircuitBreaker | None
 
 
 def upstream_from_settings(
@@ -268,4 +322,5 @@ def upstream_from_settings(
         retry=wiring.get("retry") or RetryPolicy(attempts=settings.nba_api_max_retries),
         payload_store=wiring.get("payload_store") or PayloadStore(settings.var_dir / "raw"),
         redact_params=redact_params,
+        breaker=wiring.get("breaker"),
     )

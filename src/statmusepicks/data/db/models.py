@@ -61,6 +61,10 @@ class Game(Base):
     away_team: Mapped[str] = mapped_column(String(3))
     home_pts: Mapped[int | None] = mapped_column(Integer, nullable=True)
     away_pts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # From the league schedule: scheduled, in_progress, final or postponed (null: a game known
+    # only from box scores, final when it has points); tip-off in UTC.
+    status: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    tipoff_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class PlayerGameStats(Base):
@@ -234,10 +238,13 @@ class Injury(Base):
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str] = mapped_column(String(40))
+    # The time of the report the row comes from (several reports a day; the latest counts).
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        UniqueConstraint("player_id", "report_date", "source", name="uq_injuries_player_day"),
+        UniqueConstraint("player_id", "reported_at", "source", name="uq_injuries_player_report"),
         Index("ix_injuries_date", "report_date"),
+        Index("ix_injuries_reported_at", "reported_at"),
     )
 
 
@@ -268,6 +275,9 @@ class Prediction(Base):
     model_scope: Mapped[str] = mapped_column(String(40))
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
     api_key_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The A/B arm that served this row ('champion' outside experiments) and its experiment.
+    arm: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    experiment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     graded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     actual: Mapped[float | None] = mapped_column(Float, nullable=True)
     result: Mapped[str | None] = mapped_column(String(5), nullable=True)
@@ -276,6 +286,7 @@ class Prediction(Base):
     __table_args__ = (
         Index("ix_predictions_player_date", "player_id", "game_date"),
         Index("ix_predictions_graded", "graded_at"),
+        Index("ix_predictions_experiment", "experiment_id"),
     )
 
 

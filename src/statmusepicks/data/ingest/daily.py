@@ -99,9 +99,18 @@ class GameLogs:
     malformed_teams: list[MalformedRow] = field(default_factory=list)
 
 
-def today_eastern(now: dt.datetime | None = None) -> dt.date:
-    """Today's date in New York, the calendar NBA game dates use."""
-    return (now or dt.datetime.now(dt.UTC)).astimezone(EASTERN).date()
+def today_eastern(now: dt.datetime) -> dt.date:
+    """The date in New York at `now`, the calendar NBA game dates use."""
+    return now.astimezone(EASTERN).date()
+
+
+def last_complete_day(as_of: dt.datetime) -> dt.date:
+    """The last game date whose box scores a sync run at `as_of` may read: the day before.
+
+    A game of the as-of day may still be playing (or not have started), and NBA.com corrects
+    box scores for a few hours after the final buzzer, so only earlier days are complete.
+    """
+    return today_eastern(as_of) - dt.timedelta(days=1)
 
 
 def latest_game_date(engine: Engine) -> dt.date | None:
@@ -113,10 +122,10 @@ def latest_game_date(engine: Engine) -> dt.date | None:
     return latest if isinstance(latest, dt.date) else dt.date.fromisoformat(str(latest)[:10])
 
 
-def default_since(engine: Engine, today: dt.date) -> dt.date:
-    """The day after the latest stored game; today on an empty database."""
+def default_since(engine: Engine, until: dt.date) -> dt.date:
+    """The day after the latest stored game; `until` alone on an empty database."""
     latest = latest_game_date(engine)
-    return latest + dt.timedelta(days=1) if latest else today
+    return latest + dt.timedelta(days=1) if latest else until
 
 
 def season_windows(since: dt.date, until: dt.date) -> list[tuple[str, dt.date, dt.date]]:
@@ -166,9 +175,24 @@ def fetch_game_logs(
                     tracker.add_payload(result.payload_ref)
                 frames.append(result.frame.assign(_season=season, _season_type=season_type))
                 malformed.extend(result.malformed)
-    logs.players = pd.concat(players, ignore_index=True) if players else pd.DataFrame()
-    logs.teams = pd.concat(teams, ignore_index=True) if teams else pd.DataFrame()
+    logs.players = (
+        within(pd.concat(players, ignore_index=True), since, until) if players else pd.DataFrame()
+    )
+    logs.teams = (
+        within(pd.concat(teams, ignore_index=True), since, until) if teams else pd.DataFrame()
+    )
     return logs
+
+
+def within(frame: pd.DataFrame, since: dt.date, until: dt.date) -> pd.DataFrame:
+    """The rows dated inside the asked range (rows without a readable date are kept for the
+    validator to quarantine): a row dated after `until` is data from after the sync's as-of
+    time, which no job may read, whatever the upstream sends."""
+    if "GAME_DATE" not in frame.columns or frame.empty:
+        return frame
+    day = pd.to_datetime(frame["GAME_DATE"].astype("string").str[:10], errors="coerce").dt.date
+    outside = day.notna() & ((day < since) | (day > until))
+    return frame[~outside.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def parse_matchup(matchup: pd.Series, team: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -431,19 +455,29 @@ def sync_nba(
     *,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    today: dt.date | None = None,
+    as_of: dt.datetime | None = None,
 ) -> NBASyncReport:
-    """Fetch, validate and store every game from `since` to `until` (default: through today).
+    """Fetch, validate and store every game from `since` to `until`, never past the day
+    before `as_of` (`last_complete_day`). `since` defaults to the day after the latest stored
+    game.
 
     The run is recorded in `ingestion_runs`; an upstream failure marks it failed and propagates
     (UpstreamError and subclasses) so that the scheduler can alert and retry.
     """
-    today = today or today_eastern()
-    until = until or today
-    since = since or default_since(engine, today)
+    bounds = [day for day in (until, last_complete_day(as_of) if as_of else None) if day]
+    if not bounds:
+        raise ValueError("an NBA sync needs `until` or `as_of`")
+    until = min(bounds)
+    since = since or default_since(engine, until)
     with tracked_run(engine, RUN_KIND) as tracker:
         report = NBASyncReport(run_id=tracker.run_id, since=since, until=until)
-        tracker.details.update({"since": since.isoformat(), "until": until.isoformat()})
+        tracker.details.update(
+            {
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "as_of": as_of.isoformat() if as_of else None,
+            }
+        )
         if since <= until:
             _sync_range(tracker, client, report)
         report.latest_game_date = latest_game_date(engine)

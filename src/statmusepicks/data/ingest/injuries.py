@@ -1,13 +1,18 @@
 """Injury reports into the `injuries` table, from any provider that yields a frame.
 
-Today the provider is a CSV file (`injuries import FILE`); a commercial feed is one more class
-with a `name` and a `fetch()` returning the same columns. Rows are matched to players by id or,
-failing that, by name, and validated like every other load (unknown player or status ->
-quarantine, the rest kept). A provider re-sending the same day's report changes nothing.
+Two providers exist: a CSV file (`injuries import FILE`) and the league's official report
+(`data/ingest/injury_report.py`); another feed is one more class with a `name` and a
+`fetch(as_of)` returning the same columns. Every row carries the time of the report it comes
+from (`reported_at`; a CSV row with only a date is stamped at the start of that league date),
+and rows stamped after the import's as-of are not read, so a replayed day imports only what
+was published by then. Rows are matched to players by id or, failing that, by name (and team),
+and validated like every other load (unknown player or status -> quarantine, the rest kept).
+Re-importing the same report changes nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, cast
@@ -16,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, Table
 
 from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.league_clock import LEAGUE_ZONE, as_utc
 from statmusepicks.data.db.models import Injury
 from statmusepicks.data.ingest import schemas
 from statmusepicks.data.ingest.bundled import TableReport, load_validated
@@ -28,13 +34,14 @@ STATUS_ALIASES = {"gtd": "day-to-day", "dtd": "day-to-day", "o": "out", "q": "qu
 
 
 class InjuryProvider(Protocol):
-    """A source of injury reports: player (id or name), report date, status, note."""
+    """A source of injury reports: player (id or name), report time, status, note."""
 
     name: str
 
-    def fetch(self) -> pd.DataFrame:
-        """Columns: `player_id` and/or `player_name`, `report_date` (or `date`), `status`,
-        optional `note` and `team`."""
+    def fetch(self, as_of: dt.datetime | None) -> pd.DataFrame:
+        """Columns: `player_id` and/or `player_name`, `reported_at` and/or `report_date`
+        (or `date`), `status`, optional `note` and `team`; nothing published after `as_of`
+        is needed (rows stamped later are dropped anyway)."""
         ...
 
 
@@ -45,8 +52,9 @@ class CsvInjuryProvider:
     path: Path
     name: str = "csv"
 
-    def fetch(self) -> pd.DataFrame:
-        """The file as a frame; a clear ValidationError when it cannot be used."""
+    def fetch(self, as_of: dt.datetime | None = None) -> pd.DataFrame:  # noqa: ARG002
+        """The whole file as a frame (its rows stamped after the as-of are dropped by
+        `prepare_injuries`); a clear ValidationError when it cannot be used."""
         if not self.path.is_file():
             raise ValidationError(f"No such file: {self.path}")
         try:
@@ -62,13 +70,39 @@ class InjuryImportReport:
 
     run_id: int
     table: TableReport
+    reported_at: dt.datetime | None = None
 
 
-def prepare_injuries(frame: pd.DataFrame, engine: Engine, source: str) -> pd.DataFrame:
-    """Resolve names to ids, normalise statuses, stamp the source."""
+def report_times(rows: pd.DataFrame) -> pd.DataFrame:
+    """Both `reported_at` (UTC) and `report_date` (its league date): a row with only a date is
+    stamped at the start of that date in New York, a row with only a time gets its date."""
+    rows = rows.copy()
+    if "reported_at" not in rows and "report_date" not in rows:
+        raise ValidationError("injury report needs a reported_at or report_date column")
+    if "reported_at" in rows:
+        stamps = pd.to_datetime(rows["reported_at"], utc=True, errors="coerce")
+    else:
+        stamps = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns, UTC]")
+    if "report_date" in rows:
+        days = pd.to_datetime(rows["report_date"], errors="coerce")
+        starts = days.dt.tz_localize(LEAGUE_ZONE, ambiguous="NaT", nonexistent="NaT")
+        stamps = stamps.fillna(starts.dt.tz_convert("UTC"))
+    rows["reported_at"] = stamps
+    if "report_date" not in rows:
+        rows["report_date"] = stamps.dt.tz_convert(LEAGUE_ZONE).dt.date
+    return rows
+
+
+def prepare_injuries(
+    frame: pd.DataFrame, engine: Engine, source: str, as_of: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Resolve names to ids, normalise statuses, stamp report times and the source, and drop
+    rows published after `as_of`."""
     if "player_id" not in frame and "player_name" not in frame:
         raise ValidationError("injury report needs a player_id or player_name column")
-    rows = frame.copy()
+    rows = report_times(frame)
+    if as_of is not None:
+        rows = rows[~(rows["reported_at"] > as_utc(as_of))]
     if "player_name" in rows:
         teams = (rows["team"], rows["team"]) if "team" in rows else None
         resolved = resolve_player_ids(rows["player_name"], player_directory(engine), teams)
@@ -81,14 +115,20 @@ def prepare_injuries(frame: pd.DataFrame, engine: Engine, source: str) -> pd.Dat
     return rows
 
 
-def import_injuries(engine: Engine, provider: InjuryProvider) -> InjuryImportReport:
-    """Fetch a provider's report, validate it and upsert it into `injuries`."""
-    frame = provider.fetch()
+def import_injuries(
+    engine: Engine, provider: InjuryProvider, as_of: dt.datetime | None = None
+) -> InjuryImportReport:
+    """Fetch a provider's report as of a moment, validate it and upsert it into `injuries`."""
+    frame = provider.fetch(as_of)
     with tracked_run(engine, RUN_KIND) as tracker:
         tracker.details["provider"] = provider.name
-        rows = prepare_injuries(frame, engine, provider.name)
+        rows = prepare_injuries(frame, engine, provider.name, as_of)
+        newest = rows["reported_at"].max() if len(rows) else None
+        if newest is not None and pd.notna(newest):
+            tracker.details["reported_at"] = newest.isoformat()
         _, table = load_validated(
             engine, tracker.run_id, rows, schemas.INJURIES, cast(Table, Injury.__table__)
         )
         tracker.add_table(table)
-    return InjuryImportReport(run_id=tracker.run_id, table=table)
+    stamp = newest.to_pydatetime() if newest is not None and pd.notna(newest) else None
+    return InjuryImportReport(run_id=tracker.run_id, table=table, reported_at=stamp)

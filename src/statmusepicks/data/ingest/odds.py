@@ -3,6 +3,11 @@
 Each row's `captured_at` is the book's own `last_update` for that market, so re-reading an
 unchanged market writes nothing, while every price move adds a snapshot next to the earlier
 ones: opening and closing prices both survive for closing-line-value analysis.
+
+A sync runs as of a moment: live, it asks for the current odds; historical, for the snapshot
+The Odds API kept at that moment (a replay). Either way no row stamped after the moment is
+stored. Given the snapshots still to come in the quota period, it spends no more than its
+share of the remaining requests (`odds_budget.py`).
 """
 
 from __future__ import annotations
@@ -18,11 +23,18 @@ from sqlalchemy import Engine, Table
 from statmusepicks.core.errors import UpstreamNotFound
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.seasons import season_of
-from statmusepicks.data.clients.odds_api import PROP_MARKETS, OddsAPIClient
+from statmusepicks.data.clients.odds_api import (
+    PROP_MARKETS,
+    OddsAPIClient,
+    OddsResponse,
+    Quota,
+    odds_call_cost,
+)
 from statmusepicks.data.clients.teams import team_code
 from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.ingest import schemas
 from statmusepicks.data.ingest.bundled import EASTERN, load_validated
+from statmusepicks.data.ingest.odds_budget import SnapshotBudget, plan_snapshot
 from statmusepicks.data.ingest.player_names import player_directory, resolve_player_ids
 from statmusepicks.data.ingest.tracking import tracked_run
 
@@ -30,6 +42,7 @@ log = get_logger(__name__)
 
 RUN_KIND = "odds"
 SOURCE = "odds_api_live"
+HISTORICAL_SOURCE = "odds_api_historical"
 # Books post player props from the morning of game day; events further out have none yet and
 # each request costs quota.
 HORIZON = dt.timedelta(hours=36)
@@ -40,11 +53,39 @@ class OddsSyncReport:
     """What an odds sync did."""
 
     run_id: int
+    historical: bool = False
     events_seen: int = 0
     events_priced: int = 0
     lines_added: int = 0
     quarantined: int = 0
+    future_rows_dropped: int = 0
+    requests_spent: int = 0
     skipped_events: list[str] = field(default_factory=list)
+    thinned_events: list[str] = field(default_factory=list)
+    budget: SnapshotBudget | None = None
+    quota: Quota = field(default_factory=Quota)
+
+    def details(self) -> dict[str, Any]:
+        """What a job report or the ingestion run records about this sync."""
+        return {
+            "historical": self.historical,
+            "events_seen": self.events_seen,
+            "events_priced": self.events_priced,
+            "skipped_events": self.skipped_events,
+            "thinned_events": self.thinned_events,
+            "future_rows_dropped": self.future_rows_dropped,
+            "requests_spent": self.requests_spent,
+            "quota_remaining": self.quota.remaining,
+            "quota_used": self.quota.used,
+            "budget": None
+            if self.budget is None
+            else {
+                "mode": self.budget.mode,
+                "allowance": self.budget.allowance,
+                "snapshots_left": self.budget.snapshots_left,
+                "reason": self.budget.reason,
+            },
+        }
 
 
 def american_to_probability(price: pd.Series) -> pd.Series:
@@ -55,7 +96,9 @@ def american_to_probability(price: pd.Series) -> pd.Series:
     )
 
 
-def event_rows(event: dict[str, Any], fetched_at: dt.datetime) -> pd.DataFrame:
+def event_rows(
+    event: dict[str, Any], fetched_at: dt.datetime, *, source: str = SOURCE
+) -> pd.DataFrame:
     """One event's outcomes as `prop_lines` rows (values as sent; the validator judges them)."""
     commence = _utc(event.get("commence_time"))
     game_date = commence.tz_convert(EASTERN).date() if commence is not None else None
@@ -66,7 +109,7 @@ def event_rows(event: dict[str, Any], fetched_at: dt.datetime) -> pd.DataFrame:
         "event_id": event.get("id"),
         "home_team": team_code(str(event.get("home_team", ""))) or event.get("home_team"),
         "away_team": team_code(str(event.get("away_team", ""))) or event.get("away_team"),
-        "source": SOURCE,
+        "source": source,
     }
     sides: dict[tuple[Any, ...], dict[str, Any]] = {}
     for book in event.get("bookmakers") or []:
@@ -116,30 +159,60 @@ def with_ladder_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def sync_odds(
-    engine: Engine, client: OddsAPIClient, *, now: dt.datetime | None = None
+    engine: Engine,
+    client: OddsAPIClient,
+    *,
+    now: dt.datetime | None = None,
+    historical: bool = False,
+    snapshots_left: int | None = None,
 ) -> OddsSyncReport:
-    """Fetch props for every event starting in the next 36 hours and store new snapshots."""
+    """Store a snapshot of the props of every event starting in the next 36 hours, as of `now`.
+
+    `historical` asks for the snapshot The Odds API kept at `now`. `snapshots_left` (this one
+    included) enables the quota budget; None spends what the events need.
+    """
     now = now or dt.datetime.now(dt.UTC)
     with tracked_run(engine, RUN_KIND) as tracker:
-        report = OddsSyncReport(run_id=tracker.run_id)
-        events = client.get_events()
+        report = OddsSyncReport(run_id=tracker.run_id, historical=historical)
+        events = client.get_historical_events(_iso(now)) if historical else client.get_events()
         tracker.add_payload(events.payload_ref)
-        upcoming = [event for event in events.payload if _starts_soon(event, now)]
+        report.quota = events.quota
+        report.requests_spent = events.quota.last or 0
         report.events_seen = len(events.payload)
+        upcoming = sorted(
+            (event for event in events.payload if _starts_soon(event, now)),
+            key=lambda event: str(event.get("commence_time")),
+        )
+        chosen = upcoming
+        if snapshots_left is not None:
+            cost = odds_call_cost(len(PROP_MARKETS), historical=historical)
+            report.budget = plan_snapshot(
+                len(upcoming), cost, events.quota.remaining, snapshots_left
+            )
+            chosen = upcoming[: report.budget.events]
+            report.thinned_events = [str(event.get("id")) for event in upcoming[len(chosen) :]]
         frames = []
-        for event in upcoming:
-            try:
-                odds = client.get_event_odds(str(event.get("id")))
-            except UpstreamNotFound:
+        for event in chosen:
+            odds = _event_odds(client, str(event.get("id")), now, historical=historical)
+            if odds is None:
                 # An event can vanish between the list and the odds call (postponed game).
                 report.skipped_events.append(str(event.get("id")))
                 continue
             tracker.add_payload(odds.payload_ref)
-            frames.append(event_rows(odds.payload, now))
+            report.requests_spent += odds.quota.last or 0
+            if odds.quota.remaining is not None:
+                report.quota = odds.quota
+            source = HISTORICAL_SOURCE if historical else SOURCE
+            frames.append(event_rows(odds.payload, now, source=source))
         report.events_priced = len(frames)
         rows = [frame for frame in frames if not frame.empty]
         if rows:
             lines = pd.concat(rows, ignore_index=True)
+            stamped = pd.to_datetime(lines["captured_at"], utc=True, errors="coerce")
+            future = stamped > pd.Timestamp(now)
+            report.future_rows_dropped = int(future.sum())
+            lines = lines[~future]
+        if rows and not lines.empty:
             directory = player_directory(engine)
             lines["player_id"] = resolve_player_ids(
                 lines["player_name"], directory, (lines["home_team"], lines["away_team"])
@@ -150,17 +223,32 @@ def sync_odds(
             tracker.add_table(table)
             report.lines_added = table.inserted
             report.quarantined = table.quarantined
-        tracker.details.update(
-            {"events_seen": report.events_seen, "skipped_events": report.skipped_events}
-        )
+        tracker.details.update(report.details())
     return report
+
+
+def _event_odds(
+    client: OddsAPIClient, event_id: str, now: dt.datetime, *, historical: bool
+) -> OddsResponse | None:
+    try:
+        if historical:
+            return client.get_historical_event_odds(event_id, _iso(now))
+        return client.get_event_odds(event_id)
+    except UpstreamNotFound:
+        return None
+
+
+def _iso(moment: dt.datetime) -> str:
+    """The API's date format: ISO 8601 in UTC with a Z."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _starts_soon(event: dict[str, Any], now: dt.datetime) -> bool:
     commence = _utc(event.get("commence_time"))
     if commence is None:
         return False
-    return bool(now - dt.timedelta(hours=3) <= commence.to_pydatetime() <= now + HORIZON)
+    # Started games are left out: their props are closed, and pricing them costs quota.
+    return bool(now < commence.to_pydatetime() <= now + HORIZON)
 
 
 def _utc(value: Any) -> pd.Timestamp | None:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from statmusepicks.data.db.models import IngestionRun, QuarantinedRow
 from statmusepicks.data.ingest.upsert import upsert_frame
+
+# A run started on another host is taken for dead once it has been open this long.
+ABANDONED_AFTER = dt.timedelta(hours=6)
 
 
 @dataclass
@@ -26,8 +31,61 @@ class RunCounts:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def _owner() -> dict[str, Any]:
+    """Which process runs this: what a later start checks to tell a live run from a dead one."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _is_abandoned(details: dict[str, Any], started_at: dt.datetime, now: dt.datetime) -> bool:
+    """A run whose process is gone: dead on this host, or silent for ABANDONED_AFTER elsewhere."""
+    owner = details.get("owner") or {}
+    if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
+        return owner["pid"] != os.getpid() and not _is_alive(owner["pid"])
+    started = started_at if started_at.tzinfo else started_at.replace(tzinfo=dt.UTC)
+    return now - started >= ABANDONED_AFTER
+
+
+def fail_abandoned_runs(engine: Engine, kind: str) -> list[int]:
+    """Mark failed the runs of `kind` left 'running' by a process that died (SIGKILL, OOM,
+    power loss): its `finish_run` never ran, and an open run would read as still in progress."""
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as connection:
+        open_runs = connection.execute(
+            select(IngestionRun.id, IngestionRun.details, IngestionRun.started_at).where(
+                IngestionRun.kind == kind, IngestionRun.status == "running"
+            )
+        ).all()
+        abandoned = [
+            run_id
+            for run_id, details, started in open_runs
+            if _is_abandoned(details or {}, started, now)
+        ]
+        if abandoned:
+            connection.execute(
+                update(IngestionRun)
+                .where(IngestionRun.id.in_(abandoned))
+                .values(
+                    status="failed",
+                    finished_at=now,
+                    errors=["abandoned: the process running it stopped before it finished"],
+                )
+            )
+    return abandoned
+
+
 def start_run(engine: Engine, kind: str) -> int:
-    """Record a run as started and return its id."""
+    """Record a run as started (closing runs of its kind that a dead process left open)."""
+    fail_abandoned_runs(engine, kind)
     with engine.begin() as connection:
         result = connection.execute(
             insert(IngestionRun).values(
@@ -36,7 +94,7 @@ def start_run(engine: Engine, kind: str) -> int:
                 status="running",
                 errors=[],
                 payload_refs=[],
-                details={},
+                details={"owner": _owner()},
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]

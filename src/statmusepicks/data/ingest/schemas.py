@@ -222,11 +222,12 @@ INJURIES = table_schema(
     [
         field_rule("player_id", "int", minimum=1),
         field_rule("report_date", "date"),
+        field_rule("reported_at", "datetime"),
         field_rule("status", "str"),
         field_rule("note", "str", required=False),
         field_rule("source", "str"),
     ],
-    key=("player_id", "report_date", "source"),
+    key=("player_id", "reported_at", "source"),
     checks=(
         row_rule(
             "unknown injury status",

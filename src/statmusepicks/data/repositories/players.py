@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from statmusepicks.core.box_score import BOX_SCORE_COLUMNS
@@ -16,7 +16,6 @@ from statmusepicks.core.errors import AmbiguousError, NotFoundError, ValidationE
 from statmusepicks.core.stats import normalize_name
 from statmusepicks.data.db.models import (
     Game,
-    Injury,
     Player,
     PlayerGameStats,
     TeamGameStats,
@@ -24,10 +23,6 @@ from statmusepicks.data.db.models import (
 from statmusepicks.data.repositories.aliases import alias_table
 
 MAX_CANDIDATES = 10
-# Injury statuses that mean the player will not play.
-OUT_STATUSES = ("out", "inactive", "suspended")
-# Reports are published daily; an older one no longer says who plays tonight.
-REPORT_MAX_AGE = dt.timedelta(days=2)
 PLAYER_LOG_FIELDS = (
     "player_id", "player_name", "game_id", "game_date", "season", "season_type",
     "team_id", "team", "opp", "is_home", "min", *BOX_SCORE_COLUMNS, "plus_minus",
@@ -158,6 +153,37 @@ def recent_player_game_logs(
     return player_game_logs(session, [player_id], since=cutoff, before=before)
 
 
+def games_against(
+    session: Session, pairs: Sequence[tuple[int, str]], *, before: dt.date, limit: int
+) -> pd.DataFrame:
+    """Each (player, opponent) pair's last `limit` games against that opponent before a date,
+    from any season, oldest first: the matchup features look back that far, further than the
+    two seasons serving reads otherwise."""
+    if not pairs:
+        return player_game_logs(session, [], before=before)
+    games = PlayerGameStats
+    ranked = (
+        select(
+            games.player_id,
+            games.game_id,
+            func.row_number()
+            .over(partition_by=(games.player_id, games.opp), order_by=games.game_date.desc())
+            .label("rank"),
+        )
+        .where(tuple_(games.player_id, games.opp).in_(list(pairs)), games.game_date < before)
+        .subquery()
+    )
+    statement = (
+        select(games)
+        .join(
+            ranked,
+            and_(games.player_id == ranked.c.player_id, games.game_id == ranked.c.game_id),
+        )
+        .where(ranked.c.rank <= limit)
+    )
+    return _logs(session, statement)
+
+
 def team_player_logs(
     session: Session, team: str, season: str, *, before: dt.date | None = None
 ) -> pd.DataFrame:
@@ -199,12 +225,14 @@ def latest_team_game(session: Session) -> tuple[dt.date | None, int]:
 
 
 def next_game(session: Session, team: str, on_or_after: dt.date) -> ScheduledGame | None:
-    """The team's first scheduled or played game on or after a date, if the schedule has it."""
+    """The team's first scheduled or played game on or after a date, if the schedule has it
+    (a postponed game is not played on its date)."""
     game = session.scalar(
         select(Game)
         .where(
             or_(Game.home_team == team, Game.away_team == team),
             Game.game_date >= on_or_after,
+            or_(Game.status.is_(None), Game.status != "postponed"),
         )
         .order_by(Game.game_date)
         .limit(1)
@@ -220,29 +248,3 @@ def next_game(session: Session, team: str, on_or_after: dt.date) -> ScheduledGam
         opp=game.away_team if home else game.home_team,
         is_home=home,
     )
-
-
-def reported_out(session: Session, team: str, on: dt.date) -> pd.DataFrame:
-    """Players of a team whose latest injury report on or before `on` rules them out.
-
-    Columns player_id, team, game_date (= `on`): the `absences` input of the feature frame.
-    """
-    latest = (
-        select(Injury.player_id, func.max(Injury.report_date).label("report_date"))
-        .join(Player, Player.player_id == Injury.player_id)
-        .where(
-            Player.team == team,
-            Injury.report_date <= on,
-            Injury.report_date >= on - REPORT_MAX_AGE,
-        )
-        .group_by(Injury.player_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Injury.player_id, Injury.status).join(
-            latest,
-            (Injury.player_id == latest.c.player_id) & (Injury.report_date == latest.c.report_date),
-        )
-    ).all()
-    out = sorted({pid for pid, status in rows if status.strip().lower() in OUT_STATUSES})
-    return pd.DataFrame({"player_id": out, "team": team, "game_date": on})

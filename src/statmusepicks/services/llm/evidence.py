@@ -1,8 +1,9 @@
 """The numbers an analysis may speak of, the prompt built from them, and the written fallback.
 
-Only numbers the service computed go in: the priced prediction (distribution, probabilities,
-market, factors) and the player's recent box scores. Nothing qualitative (news, injuries as
-text) is passed, so a model has nothing to invent from.
+Only numbers the service computed or stored go in: the priced prediction (distribution,
+probabilities, market, factors), the player's recent box scores, the opponent's ratings and the
+text signals already turned into numbers (each with its source and time). Raw news text is never
+passed, so a model has nothing to invent from.
 """
 
 from __future__ import annotations
@@ -36,28 +37,43 @@ def stat_values(logs: pd.DataFrame, spec: StatSpec) -> pd.Series:
 
 
 def recent_form(logs: pd.DataFrame, spec: StatSpec) -> dict[str, Any]:
-    """The last games' values (oldest first) and the average of the latest season in `logs`."""
+    """The last games (oldest first, `{date, statValue}` as the frontend's context types name
+    them) and the average of the latest season in `logs`."""
     played = logs[logs["min"] > 0]
     if played.empty:
         return {"recentGames": None, "seasonAvg": None, "recentMinutes": None}
     season = played[played["season"] == played["season"].iloc[-1]]
     recent = played.tail(RECENT_GAMES)
+    values = stat_values(recent, spec)
+    dates = pd.to_datetime(recent["game_date"]).dt.date
     return {
-        "recentGames": [round(float(v), 1) for v in stat_values(recent, spec)],
+        "recentGames": [
+            {"date": day.isoformat(), "statValue": round(float(value), 1)}
+            for day, value in zip(dates, values, strict=True)
+        ],
         "seasonAvg": round(float(stat_values(season, spec).mean()), 2),
         "recentMinutes": round(float(recent["min"].mean()), 1),
     }
 
 
-def numeric_evidence(prediction: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, Any]:
-    """Every number an analysis may cite (camelCase, the frontend's `numericEvidence`)."""
+def numeric_evidence(
+    prediction: Mapping[str, Any],
+    form: Mapping[str, Any],
+    opponent: Mapping[str, Any],
+    signals: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """Every number an analysis may cite (camelCase, the frontend's `numericEvidence`).
+
+    `opponent` is `{name, defensiveRating, pace}` as of the game; `signals` are the player's
+    text signals observed before it.
+    """
     factors: Sequence[Mapping[str, Any]] = prediction.get("factors") or []
     return {
         "player": prediction["player"],
         "stat": prediction["stat"],
         "line": prediction["line"],
         "gameDate": prediction.get("game_date"),
-        "opponent": {"name": prediction.get("opponent")},
+        "opponent": dict(opponent),
         "isHome": prediction.get("is_home"),
         "predictedValue": prediction["predicted_value"],
         "std": prediction.get("std"),
@@ -66,6 +82,7 @@ def numeric_evidence(prediction: Mapping[str, Any], form: Mapping[str, Any]) -> 
         "pushProbability": prediction.get("push_probability", 0.0),
         "modelRecommendation": prediction["recommendation"],
         "modelConfidence": prediction["confidence"],
+        "modelConfidenceScore": round(float(prediction["confidence"])),
         "expectedValue": prediction.get("expected_value"),
         "edge": prediction.get("edge"),
         "edgeSide": prediction.get("edge_side"),
@@ -83,7 +100,19 @@ def numeric_evidence(prediction: Mapping[str, Any], form: Mapping[str, Any]) -> 
         "seasonAvg": form.get("seasonAvg"),
         "recentMinutes": form.get("recentMinutes"),
         "projectedMinutes": None,  # minutes are a feature of the model, not a projection of it
+        "textSignals": [dict(signal) for signal in signals],
     }
+
+
+def data_used(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """The frontend's `dataUsed`: whether stored data fed the numbers, and which kinds."""
+    sources = ["model"]
+    if evidence.get("recentGames"):
+        sources.append("nba")
+    if evidence.get("marketSource") == "stored_lines":
+        sources.append("sportsbook_lines")
+    sources.extend(sorted({str(s["source"]) for s in evidence.get("textSignals") or []}))
+    return {"external": len(sources) > 1, "sources": sources}
 
 
 def analysis_messages(evidence: Mapping[str, Any]) -> list[ChatMessage]:
@@ -132,7 +161,7 @@ def written_analysis(evidence: Mapping[str, Any]) -> str:
             "per unit staked."
         )
     if evidence.get("seasonAvg") is not None:
-        recent = evidence.get("recentGames") or []
+        recent = [game["statValue"] for game in evidence.get("recentGames") or []]
         average = sum(recent) / len(recent) if recent else float("nan")
         sentences.append(
             f"Season average {evidence['seasonAvg']:.1f}; last {len(recent)} games "

@@ -1,0 +1,1 @@
+"""Local stand-ins for upstream services, replaying their real formats."""

@@ -1,0 +1,170 @@
+"""`models promote --if-better`: a challenger truly better on the same props is promoted, a
+worse one is not, and both decisions are recorded with their reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import insert, select
+
+from statmusepicks.core.settings import Settings
+from statmusepicks.data.cache import MemoryCache
+from statmusepicks.data.db.migrate import upgrade
+from statmusepicks.data.db.models import Prediction
+from statmusepicks.data.db.models_ab import Experiment, ModelDecision, ShadowPrediction
+from statmusepicks.data.db.session import make_engine, make_session_factory
+from statmusepicks.models.registry import ModelRegistry
+from statmusepicks.services.ab_results import evaluate_experiment, promote_if_better
+from statmusepicks.services.container import Container
+from statmusepicks.services.experiments import start_experiment
+from tests import factories
+
+NOW = dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC)
+FEATURES = ["f_pts_season", "f_pts_sma10"]
+
+
+@pytest.fixture(scope="module")
+def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
+    """A migrated SQLite database and one MLflow store for the module."""
+    root = tmp_path_factory.mktemp("ab")
+    settings = Settings(
+        environment="test",
+        var_dir=root / "var",
+        database_url=f"sqlite:///{root / 'ab.db'}",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    box = Container(settings, engine, make_session_factory(engine), MemoryCache(uuid.uuid4().hex))
+    yield box
+    box.close()
+
+
+def _register_pair(container: Container, stat: str) -> tuple[str, str]:
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.uniform(5, 30, size=(100, 2)), columns=FEATURES)
+    y = x.mean(axis=1).to_numpy()
+    registry = ModelRegistry(container.settings, container.sessions)
+    champion = registry.register(factories.linear_model(stat, x, y), promote="champion")
+    challenger = registry.register(factories.linear_model(stat, x, y), promote="challenger")
+    return champion, challenger
+
+
+def _plant(container: Container, experiment: Experiment, challenger_noise: float) -> None:
+    """3,000 graded props: the champion's P(over) is the truth plus noise 0.10, the
+    challenger's plus `challenger_noise`; each prop served by one arm, the other a shadow."""
+    rng = np.random.default_rng(experiment.id)
+    n = 3000
+    truth = rng.uniform(0.2, 0.8, n)
+    over = rng.uniform(size=n) < truth
+    prices = {
+        "champion": np.clip(truth + rng.normal(0, 0.10, n), 0.02, 0.98),
+        "challenger": np.clip(truth + rng.normal(0, challenger_noise, n), 0.02, 0.98),
+    }
+    served, shadows = [], []
+    for i in range(n):
+        arm = "challenger" if i % 2 else "champion"
+        other = "champion" if i % 2 else "challenger"
+        prop = {
+            "player_id": 1000 + i,
+            "stat": experiment.stat,
+            "line": 20.5,
+            "game_date": dt.date(2025, 11, 1) + dt.timedelta(days=i % 20),
+        }
+        served.append(
+            prop
+            | {
+                "player_name": f"player {i}",
+                "odds_over": -110,
+                "odds_under": -110,
+                "predicted_value": 20.0,
+                "over_probability": float(prices[arm][i]),
+                "under_probability": float(1 - prices[arm][i]),
+                "push_probability": 0.0,
+                "recommendation": "PASS",
+                "expected_value": 0.0,
+                "kelly_fraction": 0.0,
+                "model_version": "x",
+                "model_scope": "global",
+                "request": {},
+                "arm": arm,
+                "experiment_id": experiment.id,
+                "graded_at": NOW,
+                "result": "over" if over[i] else "under",
+            }
+        )
+        shadows.append(
+            prop
+            | {
+                "experiment_id": experiment.id,
+                "arm": other,
+                "predicted_value": 20.0,
+                "over_probability": float(prices[other][i]),
+                "under_probability": float(1 - prices[other][i]),
+                "push_probability": 0.0,
+                "model_version": "y",
+            }
+        )
+    with container.engine.begin() as connection:
+        connection.execute(insert(Prediction), served)
+        connection.execute(insert(ShadowPrediction), shadows)
+
+
+def _decisions(container: Container, name: str) -> list[ModelDecision]:
+    with container.sessions() as session:
+        return list(session.scalars(select(ModelDecision).where(ModelDecision.name == name)))
+
+
+def test_a_truly_better_challenger_is_promoted(container: Container) -> None:
+    _champion, challenger = _register_pair(container, "points")
+    name = "smp-points-global"
+    experiment = start_experiment(
+        container, stat="points", challenger=f"{name}:{challenger}", share=0.5, now=NOW
+    )
+    _plant(container, experiment, challenger_noise=0.01)
+    result = evaluate_experiment(container, experiment)
+    assert result.props == 3000
+    assert result.brier.difference > 0
+    assert result.log_loss.difference > 0
+
+    decision = promote_if_better(container, name, challenger, now=NOW)
+
+    assert decision.promoted
+    assert ModelRegistry(container.settings).aliases(name)["champion"] == challenger
+    [row] = _decisions(container, name)
+    assert row.promoted
+    assert row.reason.startswith("promoted")
+    assert row.evidence["props"] == 3000
+    with container.sessions() as session:
+        assert session.get(Experiment, experiment.id).status == "promoted"  # type: ignore[union-attr]
+
+
+def test_a_worse_challenger_is_not_promoted(container: Container) -> None:
+    champion, challenger = _register_pair(container, "rebounds")
+    name = "smp-rebounds-global"
+    experiment = start_experiment(
+        container, stat="rebounds", challenger=f"{name}:{challenger}", share=0.5, now=NOW
+    )
+    _plant(container, experiment, challenger_noise=0.2)
+
+    decision = promote_if_better(container, name, challenger, now=NOW)
+
+    assert not decision.promoted
+    assert ModelRegistry(container.settings).aliases(name)["champion"] == champion
+    [row] = _decisions(container, name)
+    assert not row.promoted
+    assert "kept the champion" in row.reason
+    assert row.evidence["brier"]["difference"] < 0
+
+
+def test_a_challenger_without_an_experiment_is_not_promoted(container: Container) -> None:
+    champion, challenger = _register_pair(container, "assists")
+    decision = promote_if_better(container, "smp-assists-global", challenger, now=NOW)
+    assert not decision.promoted
+    assert "no A/B test" in decision.reason
+    assert ModelRegistry(container.settings).aliases("smp-assists-global")["champion"] == champion
