@@ -21,27 +21,17 @@ from sqlalchemy import insert
 
 from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.session import make_engine
+from tests.prediction_rows import prediction_row
 
-ROW = {
-    "player_id": 1,
-    "player_name": "Load Writer",
-    "stat": "points",
-    "line": 10.5,
-    "game_date": dt.date(2025, 1, 1),
-    "odds_over": -110,
-    "odds_under": -110,
-    "predicted_value": 10.0,
-    "over_probability": 0.5,
-    "under_probability": 0.5,
-    "push_probability": 0.0,
-    "recommendation": "PASS",
-    "expected_value": 0.0,
-    "kelly_fraction": 0.0,
-    "model_version": "busy",
-    "model_scope": "global",
-    "request": {},
-    "api_key_id": None,
-}
+ROW = prediction_row(
+    player_id=1,
+    player_name="Load Writer",
+    game_date=dt.date(2025, 1, 1),
+    model_version="busy",
+    line=10.5,
+    predicted_value=10.0,
+    api_key_id=None,
+)
 
 
 def write_loop(database_url: str, stop: threading.Event, hold_seconds: float = 2.0) -> int:

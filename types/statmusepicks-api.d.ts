@@ -2382,7 +2382,7 @@ export interface operations {
                 stat?: string | null;
                 /** @description Only this bookmaker (e.g. draftkings). */
                 book?: string | null;
-                /** @description Only props whose edge is at least this. */
+                /** @description Only props whose edge (a probability difference, -1 to 1) is at least this. */
                 min_edge?: number | null;
             };
             header?: never;

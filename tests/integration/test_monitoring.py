@@ -31,6 +31,7 @@ from statmusepicks.services.data_quality import freshness, record_data_quality
 from statmusepicks.services.monitoring import record_daily_metrics
 from statmusepicks.services.monitoring_alerts import evaluate_alerts
 from statmusepicks.services.sync import Alerter
+from tests.prediction_rows import prediction_row
 
 UTC = dt.UTC
 DAY = dt.date(2025, 11, 10)
@@ -67,30 +68,22 @@ def plant(
         bet = "OVER" if p > 0.5 else "UNDER"
         won = (bet == "OVER") == bool(over)
         rows.append(
-            {
-                "created_at": _at(day, 12),
-                "player_id": first_player + i,
-                "player_name": f"P{first_player + i}",
-                "stat": stat,
-                "line": 20.5,
-                "game_date": day,
-                "odds_over": -110,
-                "odds_under": -110,
-                "predicted_value": 20.0,
-                "over_probability": float(p) * 0.96,
-                "under_probability": (1 - float(p)) * 0.96,
-                "push_probability": 0.04,
-                "recommendation": bet,
-                "expected_value": 0.0,
-                "kelly_fraction": 0.0,
-                "model_version": version,
-                "model_scope": "global",
-                "request": {},
-                "graded_at": _at(day + dt.timedelta(days=1), 7),
-                "actual": 25.0 if over else 15.0,
-                "result": "over" if over else "under",
-                "profit": 100 / 110 if won else -1.0,
-            }
+            prediction_row(
+                player_id=first_player + i,
+                player_name=f"P{first_player + i}",
+                game_date=day,
+                model_version=version,
+                created_at=_at(day, 12),
+                stat=stat,
+                over_probability=float(p) * 0.96,
+                under_probability=(1 - float(p)) * 0.96,
+                push_probability=0.04,
+                recommendation=bet,
+                graded_at=_at(day + dt.timedelta(days=1), 7),
+                actual=25.0 if over else 15.0,
+                result="over" if over else "under",
+                profit=100 / 110 if won else -1.0,
+            )
         )
     with container.sessions.begin() as session:
         ids = session.scalars(insert(Prediction).returning(Prediction.id), rows).all()

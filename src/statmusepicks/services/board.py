@@ -38,8 +38,7 @@ from statmusepicks.services.pricing import (
 from statmusepicks.services.serving_inputs import (
     ServingTarget,
     assemble_inputs,
-    last_teams,
-    player_histories,
+    histories_and_teams,
     player_statuses,
 )
 
@@ -120,8 +119,8 @@ def _feature_rows(
 ) -> pd.DataFrame:
     """Feature rows of every player with lines that day (one vectorised frame build)."""
     ids = sorted({int(pid) for pid in lines["player_id"]})
-    history = player_histories(session, ids, first_day=day, before=day)
-    targets = board_targets(lines, last_teams(history, dict.fromkeys(ids, "")), day)
+    history, teams = histories_and_teams(session, dict.fromkeys(ids, ""), day)
+    targets = board_targets(lines, teams, day)
     if not targets:
         return pd.DataFrame()
     inputs = assemble_inputs(session, history, targets, before=day)

@@ -18,8 +18,7 @@ from statmusepicks.features.inputs import FeatureInputs, TeamGames
 from statmusepicks.services.serving_inputs import (
     ServingTarget,
     assemble_inputs,
-    last_teams,
-    player_histories,
+    histories_and_teams,
     player_statuses,
 )
 
@@ -42,8 +41,8 @@ def build_context_inputs(
 ) -> ContextInputs:
     """Inputs of every player's next game after `as_of`, from games strictly before it, read
     by the same builder as predict and the board (so the context shows what the models see)."""
-    history = player_histories(session, players, first_day=as_of, before=as_of)
-    teams = last_teams(history, {pid: player.team or "" for pid, player in players.items()})
+    listed = {pid: player.team or "" for pid, player in players.items()}
+    history, teams = histories_and_teams(session, listed, as_of)
     games = {team: repo.next_game(session, team, as_of) for team in set(teams.values()) if team}
     targets = []
     for pid in players:

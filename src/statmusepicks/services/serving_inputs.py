@@ -147,6 +147,15 @@ def last_teams(history: pd.DataFrame, listed: Mapping[int, str]) -> dict[int, st
     return {pid: str(newest.get(pid, team or "")) for pid, team in listed.items()}
 
 
+def histories_and_teams(
+    session: Session, listed: Mapping[int, str], day: dt.date
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The players' histories before `day` and each one's team as of then: the first step of
+    every day's build (the board and the player context read the same games the same way)."""
+    history = player_histories(session, listed, first_day=day, before=day)
+    return history, last_teams(history, listed)
+
+
 def assemble_inputs(
     session: Session,
     history: pd.DataFrame,

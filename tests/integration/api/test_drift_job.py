@@ -19,6 +19,7 @@ from statmusepicks.models.drift import build_reference
 from statmusepicks.services.container import Container
 from statmusepicks.services.drift import nightly_drift, served_feature_rows
 from tests.integration.api.conftest import register_on_disk
+from tests.prediction_rows import prediction_row
 
 AS_OF = dt.datetime(2025, 11, 15, 12, tzinfo=dt.UTC)
 FIRST = pd.Timestamp("2025-11-01")
@@ -35,29 +36,17 @@ def _serve(container: Container, rows: pd.DataFrame) -> None:
     rng = np.random.default_rng(0)
     predicted = rows["pts"].to_numpy(float) + rng.normal(0, 4, len(rows))
     records = [
-        {
-            "player_id": int(row.player_id),
-            "player_name": "x",
-            "stat": "points",
-            "line": 20.5,
-            "game_date": row.game_date.date(),
-            "odds_over": -110,
-            "odds_under": -110,
-            "predicted_value": float(mean),
-            "over_probability": 0.5,
-            "under_probability": 0.5,
-            "push_probability": 0.0,
-            "recommendation": "PASS",
-            "expected_value": 0.0,
-            "kelly_fraction": 0.0,
-            "model_version": "smp-points-global:1",
-            "model_scope": "global",
-            "request": {},
-            "created_at": AS_OF - dt.timedelta(days=1),
-            "graded_at": AS_OF,
-            "actual": float(row.pts),
-            "result": "over" if row.pts > 20.5 else "under",
-        }
+        prediction_row(
+            player_id=int(row.player_id),
+            player_name="x",
+            game_date=row.game_date.date(),
+            model_version="smp-points-global:1",
+            predicted_value=float(mean),
+            created_at=AS_OF - dt.timedelta(days=1),
+            graded_at=AS_OF,
+            actual=float(row.pts),
+            result="over" if row.pts > 20.5 else "under",
+        )
         for row, mean in zip(rows.itertuples(), predicted, strict=True)
     ]
     with container.engine.begin() as connection:

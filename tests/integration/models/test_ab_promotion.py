@@ -23,6 +23,7 @@ from statmusepicks.services.ab_results import evaluate_experiment, promote_if_be
 from statmusepicks.services.container import Container
 from statmusepicks.services.experiments import start_experiment
 from tests import factories
+from tests.prediction_rows import prediction_row
 
 NOW = dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC)
 FEATURES = ["f_pts_season", "f_pts_sma10"]
@@ -77,26 +78,17 @@ def _plant(container: Container, experiment: Experiment, challenger_noise: float
             "game_date": dt.date(2025, 11, 1) + dt.timedelta(days=i % 20),
         }
         served.append(
-            prop
-            | {
-                "player_name": f"player {i}",
-                "odds_over": -110,
-                "odds_under": -110,
-                "predicted_value": 20.0,
-                "over_probability": float(prices[arm][i]),
-                "under_probability": float(1 - prices[arm][i]),
-                "push_probability": 0.0,
-                "recommendation": "PASS",
-                "expected_value": 0.0,
-                "kelly_fraction": 0.0,
-                "model_version": "x",
-                "model_scope": "global",
-                "request": {},
-                "arm": arm,
-                "experiment_id": experiment.id,
-                "graded_at": NOW,
-                "result": "over" if over[i] else "under",
-            }
+            prediction_row(
+                **prop,
+                player_name=f"player {i}",
+                model_version="x",
+                over_probability=float(prices[arm][i]),
+                under_probability=float(1 - prices[arm][i]),
+                arm=arm,
+                experiment_id=experiment.id,
+                graded_at=NOW,
+                result="over" if over[i] else "under",
+            )
         )
         shadows.append(
             prop

@@ -23,6 +23,18 @@ JOKIC = 203999
 GAME_DATE = dt.date(2025, 11, 8)
 
 
+def _upcoming(**changes: object) -> dict[str, object]:
+    """A target past the fixtures' last day: Jokic's DEN at home to MIN on 2025-11-16."""
+    target: dict[str, object] = {
+        "player_id": JOKIC,
+        "game_date": dt.date(2025, 11, 16),
+        "team": "DEN",
+        "opp": "MIN",
+        "is_home": True,
+    }
+    return {**target, **changes}
+
+
 def _row(frame: pd.DataFrame, player_id: int, day: dt.date) -> pd.DataFrame:
     rows = frame[(frame["player_id"] == player_id) & (frame["game_date"] == pd.Timestamp(day))]
     assert len(rows) == 1
@@ -71,15 +83,7 @@ def test_upcoming_target_gets_features_but_no_outcome(
     player_logs: pd.DataFrame, team_logs: pd.DataFrame
 ) -> None:
     logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
-    target = {
-        "player_id": JOKIC,
-        "game_date": dt.date(2025, 11, 16),
-        "team": "DEN",
-        "opp": "MIN",
-        "is_home": True,
-        "stat": "Points",
-        "line": 28.5,
-    }
+    target = _upcoming(stat="Points", line=28.5)
     served = build_player_features(logs, team_logs, target)
     assert served[list(BASE_COLUMNS)].isna().all(axis=None)
     assert pd.isna(served.at[0, "game_id"])
@@ -194,13 +198,7 @@ def test_injury_report_absences_count_for_an_upcoming_game(
     player_logs: pd.DataFrame, team_logs: pd.DataFrame
 ) -> None:
     logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
-    target = {
-        "player_id": JOKIC,
-        "game_date": dt.date(2025, 11, 16),
-        "team": "DEN",
-        "opp": "MIN",
-        "is_home": True,
-    }
+    target = _upcoming()
     assert build_player_features(logs, team_logs, target).at[0, "f_teammates_out"] == 0
     recent = logs[(logs["team"] == "DEN") & (logs["player_id"] != JOKIC)]
     starter = recent.groupby("player_id")["min"].mean().idxmax()
@@ -239,12 +237,11 @@ def test_hit_rates_follow_each_targets_stat_and_skip_unrolled_ones(
     player_logs: pd.DataFrame, team_logs: pd.DataFrame
 ) -> None:
     logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
-    base = {"player_id": JOKIC, "game_date": dt.date(2025, 11, 16), "team": "DEN", "opp": "MIN"}
     targets = pd.DataFrame(
         [
-            {**base, "is_home": True, "stat": "3-PT Made", "line": 0.5},
-            {**base, "is_home": True, "stat": "Fantasy Score", "line": 50.5},
-            {**base, "is_home": True, "stat": "dunks", "line": 1.5},
+            _upcoming(stat="3-PT Made", line=0.5),
+            _upcoming(stat="Fantasy Score", line=50.5),
+            _upcoming(stat="dunks", line=1.5),
         ]
     )
     frame = build_feature_frame(logs, team_logs, targets)
@@ -257,9 +254,8 @@ def test_swapping_home_and_away_changes_only_venue_features(
     player_logs: pd.DataFrame, team_logs: pd.DataFrame
 ) -> None:
     logs = _serving_logs(player_logs, JOKIC, "DEN", "2025-26")
-    target = {"player_id": JOKIC, "game_date": dt.date(2025, 11, 16), "team": "DEN", "opp": "MIN"}
-    home = build_player_features(logs, team_logs, {**target, "is_home": True})
-    away = build_player_features(logs, team_logs, {**target, "is_home": False})
+    home = build_player_features(logs, team_logs, _upcoming(is_home=True))
+    away = build_player_features(logs, team_logs, _upcoming(is_home=False))
     changed = {
         column for column in feature_columns(home) if not (home[column].equals(away[column]))
     }

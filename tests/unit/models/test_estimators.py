@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,11 +27,16 @@ def data() -> tuple[pd.DataFrame, np.ndarray]:
     return x, y
 
 
+def _tree_and_linear() -> dict[str, Any]:
+    """Fresh quick members, one tree model and one linear: the mix the ensembles combine."""
+    return {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
+
+
 def test_weighted_ensemble_weights_stay_on_the_simplex_and_favour_the_better_member(
     data: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
     x, y = data
-    members = {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
+    members = _tree_and_linear()
     members["random_forest"] = make_estimator(
         "random_forest", quick=True, params={"max_depth": 2, "n_estimators": 5}
     )
@@ -44,7 +50,7 @@ def test_stacking_learns_from_held_out_rows_and_predicts(
     data: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
     x, y = data
-    members = {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
+    members = _tree_and_linear()
     stack = StackingEnsemble(members).fit(x, y)
     assert np.mean(np.abs(stack.predict(x) - y)) < 1.5
 
@@ -65,7 +71,7 @@ def test_ensemble_contributions_cover_linear_and_tree_members(
     data: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
     x, y = data
-    members = {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
+    members = _tree_and_linear()
     ensemble = WeightedEnsemble(members).fit(x, y)
     contrib = contributions(ensemble, x.head(5))
     assert contrib is not None
@@ -76,7 +82,7 @@ def test_fitted_estimators_survive_pickling_and_cloning(
     data: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
     x, y = data
-    members = {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
+    members = _tree_and_linear()
     ensemble = WeightedEnsemble(members).fit(x, y)
     restored = pickle.loads(pickle.dumps(ensemble))
     assert np.allclose(restored.predict(x.head(5)), ensemble.predict(x.head(5)))

@@ -46,6 +46,23 @@ class TableReport:
     flagged: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
+    def count_into(self, counts: RunCounts) -> None:
+        """Add this table's rows to a run's totals and record them as its breakdown row
+        (what `ingestion_runs.details` shows per table)."""
+        counts.rows_in += self.rows_in
+        counts.rows_inserted += self.inserted
+        counts.rows_updated += self.updated
+        counts.rows_quarantined += self.quarantined
+        counts.rows_flagged += self.flagged
+        counts.details[self.table] = {
+            "rows_in": self.rows_in,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "quarantined": self.quarantined,
+            "flagged": self.flagged,
+            "reasons": self.reasons,
+        }
+
 
 @dataclass
 class LoadReport:
@@ -259,17 +276,5 @@ def _load_derived(
 
 def _totals(report: LoadReport, counts: RunCounts) -> RunCounts:
     for table in report.tables:
-        counts.rows_in += table.rows_in
-        counts.rows_inserted += table.inserted
-        counts.rows_updated += table.updated
-        counts.rows_quarantined += table.quarantined
-        counts.rows_flagged += table.flagged
-        counts.details[table.table] = {
-            "rows_in": table.rows_in,
-            "inserted": table.inserted,
-            "updated": table.updated,
-            "quarantined": table.quarantined,
-            "flagged": table.flagged,
-            "reasons": table.reasons,
-        }
+        table.count_into(counts)
     return counts

@@ -64,20 +64,7 @@ class RunTracker:
         """Run totals plus a per-table breakdown for `ingestion_runs.details`."""
         counts = RunCounts(details=dict(self.details))
         for name in dict.fromkeys(report.table for report in self.tables):
-            table = self.table(name)
-            counts.rows_in += table.rows_in
-            counts.rows_inserted += table.inserted
-            counts.rows_updated += table.updated
-            counts.rows_quarantined += table.quarantined
-            counts.rows_flagged += table.flagged
-            counts.details[name] = {
-                "rows_in": table.rows_in,
-                "inserted": table.inserted,
-                "updated": table.updated,
-                "quarantined": table.quarantined,
-                "flagged": table.flagged,
-                "reasons": table.reasons,
-            }
+            self.table(name).count_into(counts)
         counts.details["payloads"] = [ref.to_dict() for ref in self.payloads]
         return counts
 

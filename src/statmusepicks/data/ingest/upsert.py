@@ -48,66 +48,64 @@ def upsert_frame(
     rows = _python_rows(frame[columns])
     with engine.begin() as connection:
         before = connection.execute(select(func.count()).select_from(table)).scalar_one()
+        merge = _Merge(table, columns, key, updates)
         if connection.dialect.name == "postgresql":
-            written = _postgres_merge(connection, table, columns, key, updates, rows)
+            written = _postgres_merge(connection, merge, rows)
         else:
-            written = _sqlite_merge(connection, table, columns, key, updates, rows, chunk_rows)
+            written = _sqlite_merge(connection, merge, rows, chunk_rows)
         after = connection.execute(select(func.count()).select_from(table)).scalar_one()
     inserted = int(after - before)
     return UpsertResult(inserted=inserted, updated=max(written - inserted, 0))
 
 
-def _merge_sql(
-    table: Table, columns: Sequence[str], key: Sequence[str], updates: Sequence[str], source: str
-) -> str:
-    quoted = [f'"{column}"' for column in columns]
-    conflict = ", ".join(f'"{column}"' for column in key)
-    if not updates:
-        action = "DO NOTHING"
-    else:
-        assignments = ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
-        changed = " OR ".join(
-            f'{table.name}."{c}" IS DISTINCT FROM excluded."{c}"' for c in updates
-        )
-        action = f"DO UPDATE SET {assignments} WHERE {changed}"
-    return (
-        f"INSERT INTO {table.name} ({', '.join(quoted)}) {source} ON CONFLICT ({conflict}) {action}"
-    )
+@dataclass(frozen=True)
+class _Merge:
+    """One merge: the table, the columns written, the conflict key and the columns a changed
+    row updates (both dialects build the same statement from these)."""
+
+    table: Table
+    columns: Sequence[str]
+    key: Sequence[str]
+    updates: Sequence[str]
+
+    def sql(self, source: str) -> str:
+        """INSERT ... ON CONFLICT from `source`, updating only rows whose values changed."""
+        name = self.table.name
+        quoted = [f'"{column}"' for column in self.columns]
+        conflict = ", ".join(f'"{column}"' for column in self.key)
+        if not self.updates:
+            action = "DO NOTHING"
+        else:
+            assignments = ", ".join(f'"{c}" = excluded."{c}"' for c in self.updates)
+            changed = " OR ".join(
+                f'{name}."{c}" IS DISTINCT FROM excluded."{c}"' for c in self.updates
+            )
+            action = f"DO UPDATE SET {assignments} WHERE {changed}"
+        insert = f"INSERT INTO {name} ({', '.join(quoted)}) {source}"
+        return f"{insert} ON CONFLICT ({conflict}) {action}"
 
 
-def _postgres_merge(
-    connection: Connection,
-    table: Table,
-    columns: Sequence[str],
-    key: Sequence[str],
-    updates: Sequence[str],
-    rows: Iterator[tuple[Any, ...]],
-) -> int:
-    staging = f"staging_{table.name}"
+def _postgres_merge(connection: Connection, merge: _Merge, rows: Iterator[tuple[Any, ...]]) -> int:
+    name = merge.table.name
+    staging = f"staging_{name}"
     connection.execute(
-        text(f"CREATE TEMP TABLE {staging} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
+        text(f"CREATE TEMP TABLE {staging} (LIKE {name} INCLUDING DEFAULTS) ON COMMIT DROP")
     )
-    quoted = ", ".join(f'"{column}"' for column in columns)
+    quoted = ", ".join(f'"{column}"' for column in merge.columns)
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {staging} ({quoted}) FROM STDIN") as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(row)
-    sql = _merge_sql(table, columns, key, updates, f"SELECT {quoted} FROM {staging}")
+    sql = merge.sql(f"SELECT {quoted} FROM {staging}")
     result = connection.execute(text(sql))
     return int(result.rowcount or 0)
 
 
 def _sqlite_merge(
-    connection: Connection,
-    table: Table,
-    columns: Sequence[str],
-    key: Sequence[str],
-    updates: Sequence[str],
-    rows: Iterator[tuple[Any, ...]],
-    chunk_rows: int,
+    connection: Connection, merge: _Merge, rows: Iterator[tuple[Any, ...]], chunk_rows: int
 ) -> int:
     # SQLite spells IS DISTINCT FROM as IS NOT; the rest of the statement is shared.
-    sql = _merge_sql(table, columns, key, updates, f"VALUES ({', '.join('?' * len(columns))})")
+    sql = merge.sql(f"VALUES ({', '.join('?' * len(merge.columns))})")
     sql = sql.replace("IS DISTINCT FROM", "IS NOT")
     raw = connection.connection.driver_connection
     cursor = raw.cursor()  # type: ignore[union-attr]
