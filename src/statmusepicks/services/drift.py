@@ -154,6 +154,10 @@ def model_drift(
         for kind, name, sketch, values in checked
         if len(values) >= settings.drift_min_rows or kind == "feature"
     ]
+    if not results:
+        # A model trained on other feature names than serving rebuilds has nothing to compare.
+        note = "none of the reference's features is among the served rows"
+        return DriftPanel(model.label, pd.DataFrame(), note=note)
     table = pd.DataFrame(results).sort_values(
         ["drifted", "psi"], ascending=[False, False], na_position="last"
     )
