@@ -44,7 +44,7 @@ class PrivatePostgres:
 
     def __init__(self) -> None:
         if not (POSTGRES_BIN / "initdb").exists() or shutil.which("runuser") is None:
-            pytest.skip(f"{POSTGRES_BIN}/initdb or runuser is missing")
+            pytest.skip(reason=f"{POSTGRES_BIN}/initdb or runuser is missing")
         self.root = Path(tempfile.mkdtemp(prefix="smp-pg-"))
         shutil.chown(self.root, user="postgres", group="postgres")
         self.data = self.root / "data"
@@ -87,7 +87,7 @@ class PrivateRedis:
 
     def __init__(self) -> None:
         if shutil.which("redis-server") is None:
-            pytest.skip("redis-server is missing")
+            pytest.skip(reason="redis-server is missing")
         self.port = free_port()
         self.process = subprocess.Popen(
             [
@@ -122,7 +122,7 @@ class PrivateNginx:
 
     def __init__(self, root: Path, upstream_file: Path) -> None:
         if not NGINX.exists():
-            pytest.skip(f"{NGINX} is missing: `make reliability` installs Debian's nginx")
+            pytest.skip(reason=f"{NGINX} is missing: `make reliability` installs Debian's nginx")
         self.root = root
         self.port = free_port()
         self.config = root / "nginx.conf"

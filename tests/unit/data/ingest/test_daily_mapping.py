@@ -10,13 +10,8 @@ import pytest
 from statmusepicks.core.box_score import BOX_SCORE_COLUMNS
 from statmusepicks.data.clients.nba_stats import parse_result_set
 from statmusepicks.data.ingest import schemas
-from statmusepicks.data.ingest.daily import (
-    parse_matchup,
-    player_rows,
-    season_types_for,
-    season_windows,
-    team_rows,
-)
+from statmusepicks.data.ingest.daily import season_types_for, season_windows
+from statmusepicks.data.ingest.game_log_rows import parse_matchup, player_rows, team_rows
 from statmusepicks.data.ingest.validate import validate
 from tests import factories
 from tests.upstream_fakes import nba_fixture
