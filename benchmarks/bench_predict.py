@@ -138,7 +138,7 @@ async def _in_process(container: Container, key: str) -> dict[str, Any]:
     return figures
 
 
-def _registered_container(scratch: Path) -> Container | None:
+def registered_container(scratch: Path) -> Container | None:
     """The configured SQLite database, copied, serving the registered champions (or None).
 
     A copy, so that the bench's key and logged predictions never enter the real log; the
@@ -189,7 +189,7 @@ async def _registered(container: Container) -> dict[str, Any]:
 
 
 def _print_registered(scratch: Path) -> dict[str, Any] | None:
-    container = _registered_container(scratch)
+    container = registered_container(scratch)
     if container is None:
         print("\nregistered champions: none in the configured SQLite database (skipped; `make")
         print("  train` or `statmusepicks train --quick` registers them)")

@@ -17,9 +17,15 @@ from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import Cache, MemoryCache, RedisCache
 from statmusepicks.data.db.migrate import upgrade
 from statmusepicks.data.db.session import make_engine, make_session_factory
-from statmusepicks.data.ingest.bundled import load_bundled
 from statmusepicks.services.container import Container
 from tests import factories
+from tests.environments import (
+    copy_sqlite,
+    isolated_settings,
+    load_sqlite,
+    memory_container,
+    postgres_schema,
+)
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -59,12 +65,8 @@ def redis_skip_reason() -> str | None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings isolated in a temporary directory (SQLite file, MLflow store, artifacts)."""
-    return Settings(
-        environment="test",
-        var_dir=tmp_path / "var",
-        database_url=f"sqlite:///{tmp_path / 'var' / 'test.db'}",
-        redis_url=None,
-        _env_file=None,  # type: ignore[call-arg]
+    return isolated_settings(
+        tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'var' / 'test.db'}"
     )
 
 
@@ -73,19 +75,8 @@ def postgres_engine(postgres_skip_reason: str | None) -> Iterator[Engine]:
     """A migrated PostgreSQL schema of its own, dropped afterwards."""
     if postgres_skip_reason:
         pytest.skip(postgres_skip_reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(POSTGRES_URL, schema=schema)
-    upgrade(engine)
-    try:
+    with postgres_schema(POSTGRES_URL) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -136,11 +127,7 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def loaded_sqlite_url(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> str:
     """A SQLite database file with the small real bundle loaded (built once per session)."""
-    path = tmp_path_factory.mktemp("loaded") / "loaded.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    load_bundled(engine, bundle_dir)
-    engine.dispose()
+    path = load_sqlite(tmp_path_factory.mktemp("loaded") / "loaded.db", bundle_dir)
     return f"sqlite:///{path}"
 
 
@@ -148,20 +135,13 @@ def loaded_sqlite_url(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path
 def loaded_settings(settings: Settings, loaded_sqlite_url: str, tmp_path: Path) -> Settings:
     """Settings pointing at a private copy of the loaded database."""
     source = Path(loaded_sqlite_url.removeprefix("sqlite:///"))
-    target = tmp_path / "loaded.db"
-    target.write_bytes(source.read_bytes())
-    return settings.model_copy(update={"database_url": f"sqlite:///{target}"})
+    url = copy_sqlite(source, tmp_path / "loaded.db")
+    return settings.model_copy(update={"database_url": url})
 
 
 @pytest.fixture
 def loaded_container(loaded_settings: Settings) -> Iterator[Container]:
     """A container over a loaded database and an in-process cache."""
-    engine = make_engine(loaded_settings.database_url)
-    container = Container(
-        settings=loaded_settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
-    )
+    container = memory_container(loaded_settings)
     yield container
     container.close()

@@ -265,6 +265,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/slip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Joint payout distribution, EV and break-even of a 2-6 leg pick'em slip
+         * @description Each leg priced as `/api/predict` prices it, the legs joined by the correlations of
+         *     past box scores, settled by the app's payout table in force on the date. Seeded: the
+         *     same request gives the same answer.
+         */
+        post: operations["price_slip_api_slip_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/slip/best": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The best slip of a size from a date's board (correlation-aware beam search)
+         * @description Candidates are the board's main lines on their likelier side, one per player; slips
+         *     are ranked by simulated EV on the app's table.
+         */
+        post: operations["search_slip_api_slip_best_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models": {
         parameters: {
             query?: never;
@@ -313,10 +356,137 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Graded predictions: hit rate, ROI, Brier by stat and side
-         * @description Counts, hit rate with a 95 % interval, ROI at the taken prices and Brier score.
+         * Graded predictions: hit rate, ROI, CLV, Brier by stat and side
+         * @description Counts, hit rate with a 95 % interval, ROI and closing-line value at the taken prices,
+         *     and Brier score.
          */
         get: operations["get_track_record_api_track_record_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/track_record/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The head of the predictions' hash chain and how to check it
+         * @description The last entry's sequence number and chain hash, the counts of predictions and grades,
+         *     and the export to check them against offline.
+         */
+        get: operations["get_proof_api_track_record_proof_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/track_record/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole hash chain as CSV (one row per prediction or grade)
+         * @description Columns seq, kind, row_id, content, content_hash, prev_hash, chain_hash; check it with
+         *     `python hash_chain.py record.csv` (docs/track-record.md).
+         */
+        get: operations["get_export_api_track_record_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prop alerts (edges, line moves, injury news) through this key's filters
+         * @description Newest first; each says whether the market already moved past the model's fair line.
+         */
+        get: operations["list_alerts_api_alerts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This key's alert filters, webhook, webhook secret and feed URL
+         * @description Created on first use, letting every alert through and without a webhook.
+         */
+        get: operations["read_subscription_api_alerts_subscription_get"];
+        /**
+         * Set this key's alert filters and webhook
+         * @description Replaces every filter; `rotate_secret` issues a new webhook secret.
+         */
+        put: operations["write_subscription_api_alerts_subscription_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatif": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a prop as if given teammates sit (or return)
+         * @description Base (injury report as of the game's cut-off) vs what-if P(over), mean and minutes.
+         */
+        post: operations["whatif_api_whatif_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/board/sensitivity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day's lines ranked by how much an uncertain teammate moves them
+         * @description Each questionable/day-to-day teammate priced as sitting, each doubtful one as playing.
+         */
+        get: operations["board_sensitivity_api_board_sensitivity_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -346,6 +516,62 @@ export interface components {
             pie: number | null;
             /** Window */
             window: number;
+        };
+        /**
+         * Alert
+         * @description One stored alert.
+         */
+        Alert: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "edge" | "line_move" | "injury";
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /**
+             * Game Date
+             * Format: date
+             */
+            game_date: string;
+            /** Player Id */
+            player_id: number;
+            /** Player Name */
+            player_name: string;
+            /** Stat */
+            stat: string | null;
+            /** Book */
+            book: string | null;
+            /** Line */
+            line: number | null;
+            /** Side */
+            side: string | null;
+            /** Edge */
+            edge: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Details
+             * @description Prices, lines, the model's fair line and `market_past_fair`.
+             */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * AlertList
+         * @description Alerts newest first.
+         */
+        AlertList: {
+            /** Count */
+            count: number;
+            /** Alerts */
+            alerts: components["schemas"]["Alert"][];
         };
         /**
          * AnalysisResponse
@@ -525,6 +751,26 @@ export interface components {
             book: string;
             /** Odds */
             odds: number;
+        };
+        /**
+         * BestSlipResponse
+         * @description `POST /api/slip/best`: the best slip of a size from the board, and the runners-up.
+         */
+        BestSlipResponse: {
+            /** Date */
+            date: string;
+            /** Size */
+            size: number;
+            /**
+             * Candidates
+             * @description Board legs the search chose from.
+             */
+            candidates: number;
+            /** Slips Scored */
+            slips_scored: number;
+            best: components["schemas"]["SlipResponse"];
+            /** Runners Up */
+            runners_up: components["schemas"]["SlipCandidate"][];
         };
         /** BoardFilters */
         BoardFilters: {
@@ -736,6 +982,23 @@ export interface components {
             gamesLast7Days: number;
         };
         /**
+         * CorrelationSource
+         * @description The box scores the correlations were estimated from (all before the slip's date).
+         */
+        CorrelationSource: {
+            /** Games From */
+            games_from: string | null;
+            /** Games To */
+            games_to: string | null;
+            /**
+             * Pairs
+             * @description Player-games or player pairs per relation.
+             */
+            pairs: {
+                [key: string]: number;
+            };
+        };
+        /**
          * DataFreshness
          * @description How recent the stored data is (empty when the database did not answer).
          */
@@ -863,6 +1126,18 @@ export interface components {
             last20: number | null;
         };
         /**
+         * IndependentView
+         * @description The same slip with independent legs (exact enumeration): what correlation changes.
+         */
+        IndependentView: {
+            /** Expected Multiplier */
+            expected_multiplier: number;
+            /** Expected Value */
+            expected_value: number;
+            /** Probability All Win */
+            probability_all_win: number;
+        };
+        /**
          * IngestionSummary
          * @description The newest ingestion run.
          */
@@ -875,6 +1150,23 @@ export interface components {
             started_at: string | null;
         };
         /**
+         * LegPair
+         * @description The correlation the simulation used between two legs (indexes into `legs`).
+         */
+        LegPair: {
+            /** First */
+            first: number;
+            /** Second */
+            second: number;
+            /**
+             * Relation
+             * @enum {string}
+             */
+            relation: "same_player" | "teammates" | "opponents" | "other_game";
+            /** Correlation */
+            correlation: number;
+        };
+        /**
          * MinimumAge
          * @description Legal betting age: 21 in most US states, 18 in a few and elsewhere.
          */
@@ -883,6 +1175,26 @@ export interface components {
             default: number;
             /** Some Jurisdictions */
             some_jurisdictions: number;
+        };
+        /**
+         * MinutesProjection
+         * @description Projected minutes with their spread (`features.minutes`).
+         */
+        MinutesProjection: {
+            /**
+             * Minutes
+             * @description Projected (median) minutes.
+             */
+            minutes: number;
+            /**
+             * Sd
+             * @description Standard deviation of the minutes.
+             */
+            sd: number;
+            /** P10 */
+            p10: number;
+            /** P90 */
+            p90: number;
         };
         /**
          * ModelsReport
@@ -984,6 +1296,51 @@ export interface components {
             pace: number | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * PayoutProbability
+         * @description P(the slip pays this multiplier).
+         */
+        PayoutProbability: {
+            /** Multiplier */
+            multiplier: number;
+            /** Probability */
+            probability: number;
+        };
+        /**
+         * PayoutTableInfo
+         * @description The payout table that settles the slip.
+         */
+        PayoutTableInfo: {
+            /** App */
+            app: string;
+            /** App Label */
+            app_label: string;
+            /**
+             * Play
+             * @enum {string}
+             */
+            play: "power" | "flex";
+            /** Play Label */
+            play_label: string;
+            /** Version */
+            version: string;
+            /**
+             * Effective From
+             * Format: date
+             */
+            effective_from: string;
+            /** Source */
+            source: string;
+            /** Notes */
+            notes: string;
+            /**
+             * Multipliers
+             * @description Legs won -> multiplier, all legs counted.
+             */
+            multipliers: {
+                [key: string]: number;
+            };
         };
         /**
          * PlayerContext
@@ -1276,13 +1633,14 @@ export interface components {
              * @example [
              *       "predictor",
              *       "team_games",
-             *       "name_table"
+             *       "name_table",
+             *       "feature_rows"
              *     ]
              */
             loaded: string[];
             /**
              * Missing
-             * @description Parts not loaded yet (predictor, team_games, name_table).
+             * @description Parts not loaded yet (predictor, team_games, name_table, feature_rows).
              * @example []
              */
             missing: string[];
@@ -1328,6 +1686,41 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * RecordProof
+         * @description What pins the record now, and how to check it.
+         */
+        RecordProof: {
+            /**
+             * Head Seq
+             * @description Sequence number of the last entry (entries run 1 to it).
+             */
+            head_seq: number;
+            /**
+             * Head Hash
+             * @description Chain hash of the last entry (hex SHA-256).
+             */
+            head_hash: string;
+            /**
+             * Predictions
+             * @description Served predictions in the chain.
+             */
+            predictions: number;
+            /**
+             * Grades
+             * @description Grades appended to the chain.
+             */
+            grades: number;
+            /** Algorithm */
+            algorithm: string;
+            /**
+             * Export Url
+             * @description The whole chain as CSV, checkable offline.
+             */
+            export_url: string;
+            /** Verify Command */
+            verify_command: string;
+        };
+        /**
          * RecordSummary
          * @description Counts, hit rate, profit, ROI and Brier score of a group of graded predictions.
          */
@@ -1364,6 +1757,27 @@ export interface components {
             profit_units: number;
             /** Roi */
             roi: number | null;
+            /**
+             * Clv Bets
+             * @description Bets whose line closed at a book (CLV measured).
+             * @default 0
+             */
+            clv_bets: number;
+            /**
+             * Clv
+             * @description Mean closing-line value: each bet's expected return valued at the de-vigged closing probability of its side (positive: the bet beat the close).
+             */
+            clv?: number | null;
+            /**
+             * Price Clv
+             * @description Mean of decimal(taken price) / decimal(closing price) - 1.
+             */
+            price_clv?: number | null;
+            /**
+             * Beat Close Rate
+             * @description Share of those bets taken at a better price than the close.
+             */
+            beat_close_rate?: number | null;
             /**
              * Brier
              * @description Brier score of P(over); 0.25 is a coin flip.
@@ -1433,6 +1847,98 @@ export interface components {
             wma: number | null;
         };
         /**
+         * Scenario
+         * @description One pricing of the prop under one set of absent teammates.
+         */
+        Scenario: {
+            /**
+             * Over Probability
+             * @description Calibrated P(over), pushes aside.
+             */
+            over_probability: number;
+            /**
+             * Model Over Probability
+             * @description Before calibration.
+             */
+            model_over_probability: number;
+            /** Push Probability */
+            push_probability: number;
+            /**
+             * Mean
+             * @description Predicted mean of the stat.
+             */
+            mean: number;
+            minutes: components["schemas"]["MinutesProjection"];
+            /**
+             * Absent
+             * @description Teammates listed absent in this scenario.
+             */
+            absent: components["schemas"]["TeammateRef"][];
+            /**
+             * Rotation Out
+             * @description Of them, rotation players (the ones that count).
+             */
+            rotation_out: number;
+            /**
+             * Rotation Minutes Out
+             * @description Their minutes per game.
+             */
+            rotation_minutes_out: number;
+        };
+        /**
+         * SensitiveLine
+         * @description How much one line's P(over) moves if one uncertain teammate's status flips.
+         */
+        SensitiveLine: {
+            /** Player */
+            player: string;
+            /** Player Id */
+            player_id: number;
+            /** Team */
+            team: string;
+            /** Stat */
+            stat: string;
+            /** Line */
+            line: number;
+            teammate: components["schemas"]["TeammateRef"];
+            /**
+             * Teammate Status
+             * @description His status in the latest injury report.
+             */
+            teammate_status: string;
+            /**
+             * Scenario
+             * @description `sits` for a questionable teammate (priced as playing), `plays` for a doubtful one (priced as out).
+             * @enum {string}
+             */
+            scenario: "sits" | "plays";
+            /** Base Over Probability */
+            base_over_probability: number;
+            /** Whatif Over Probability */
+            whatif_over_probability: number;
+            /** Change */
+            change: number;
+            /** Base Minutes */
+            base_minutes: number;
+            /** Whatif Minutes */
+            whatif_minutes: number;
+        };
+        /**
+         * SensitivityResponse
+         * @description A day's lines ranked by how much an uncertain teammate moves them (largest first).
+         */
+        SensitivityResponse: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Uncertain Teammates */
+            uncertain_teammates: number;
+            /** Lines */
+            lines: components["schemas"]["SensitiveLine"][];
+        };
+        /**
          * ServedModel
          * @description A model this process prices with.
          */
@@ -1481,6 +1987,296 @@ export interface components {
             fallback: "season_average";
         };
         /**
+         * SlipCandidate
+         * @description A slip the search kept, by its legs' indexes in the search's candidates.
+         */
+        SlipCandidate: {
+            /**
+             * Legs
+             * @description 'Player stat side line' per leg.
+             */
+            legs: string[];
+            /** Expected Value */
+            expected_value: number;
+        };
+        /**
+         * SlipLeg
+         * @description A priced leg.
+         */
+        SlipLeg: {
+            /** Player */
+            player: string;
+            /** Player Id */
+            player_id: number;
+            /** Team */
+            team: string | null;
+            /** Opponent */
+            opponent: string | null;
+            /** Game Date */
+            game_date: string;
+            /** Stat */
+            stat: string;
+            /** Line */
+            line: number;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "over" | "under";
+            /**
+             * Win Probability
+             * @description P(this leg wins).
+             */
+            win_probability: number;
+            /** Loss Probability */
+            loss_probability: number;
+            /**
+             * Push Probability
+             * @description P(the stat lands on the line).
+             */
+            push_probability: number;
+            /**
+             * Predicted Value
+             * @description Mean of the stat's predictive distribution.
+             */
+            predicted_value: number;
+            /**
+             * Margin Over Break Even
+             * @description win_probability minus the slip's break-even probability per leg.
+             */
+            margin_over_break_even: number;
+            /** Model Version */
+            model_version?: string | null;
+        };
+        /**
+         * SlipLegRequest
+         * @description One pick: a player's stat, the app's line, and the side taken.
+         */
+        SlipLegRequest: {
+            /**
+             * Player
+             * @description Name (accents and case optional) or NBA.com id.
+             */
+            player: string | number;
+            /**
+             * Stat
+             * @description Stat key, alias or app label.
+             */
+            stat: string;
+            /**
+             * Line
+             * @description The app's line.
+             */
+            line: number;
+            /**
+             * Side
+             * @description over or under (more/higher and less/lower are accepted).
+             * @enum {string}
+             */
+            side: "over" | "under";
+        };
+        /**
+         * SlipOutcomeRow
+         * @description One settled outcome of the slip.
+         */
+        SlipOutcomeRow: {
+            /**
+             * Legs Counted
+             * @description Legs left after pushes dropped some.
+             */
+            legs_counted: number;
+            /** Legs Won */
+            legs_won: number;
+            /**
+             * Multiplier
+             * @description Payout per unit entered, stake included.
+             */
+            multiplier: number;
+            /** Probability */
+            probability: number;
+        };
+        /**
+         * SlipRequest
+         * @description A slip to price: 2 to 6 legs on one app's table.
+         */
+        SlipRequest: {
+            /**
+             * App
+             * @description The pick'em app whose payout table settles the slip: prizepicks, underdog.
+             * @default prizepicks
+             */
+            app: string;
+            /**
+             * Play
+             * @description power (all must win) or flex (partial payouts).
+             * @default power
+             * @enum {string}
+             */
+            play: "power" | "flex";
+            /** Legs */
+            legs: components["schemas"]["SlipLegRequest"][];
+            /**
+             * Date
+             * @description Game date (default: each player's next game).
+             */
+            date?: string | null;
+            /**
+             * Stake
+             * @description Entry fee.
+             * @default 1
+             */
+            stake: number;
+            /**
+             * Draws
+             * @description Monte Carlo draws (more: a smaller error).
+             * @default 20000
+             */
+            draws: number;
+            /**
+             * Seed
+             * @description Random seed: one seed, one answer.
+             * @default 0
+             */
+            seed: number;
+        };
+        /**
+         * SlipResponse
+         * @description `POST /api/slip`: the joint payout distribution of a slip, its EV and break-even.
+         */
+        SlipResponse: {
+            /** Date */
+            date: string;
+            /** App */
+            app: string;
+            /**
+             * Play
+             * @enum {string}
+             */
+            play: "power" | "flex";
+            /** Stake */
+            stake: number;
+            /** Legs */
+            legs: components["schemas"]["SlipLeg"][];
+            payout_table: components["schemas"]["PayoutTableInfo"];
+            /** Outcomes */
+            outcomes: components["schemas"]["SlipOutcomeRow"][];
+            /** Payouts */
+            payouts: components["schemas"]["PayoutProbability"][];
+            /**
+             * Expected Multiplier
+             * @description Mean payout per unit entered.
+             */
+            expected_multiplier: number;
+            /**
+             * Expected Payout
+             * @description stake x expected_multiplier.
+             */
+            expected_payout: number;
+            /**
+             * Expected Value
+             * @description Expected profit of the entry: stake x (mult - 1).
+             */
+            expected_value: number;
+            /**
+             * Standard Error
+             * @description Monte Carlo error of expected_value.
+             */
+            standard_error: number;
+            /** Probability All Win */
+            probability_all_win: number;
+            /**
+             * Probability Profit
+             * @description P(payout above the stake).
+             */
+            probability_profit: number;
+            /**
+             * Break Even Probability
+             * @description Win probability each leg needs (independent, no push) for EV 0.
+             */
+            break_even_probability: number;
+            independent: components["schemas"]["IndependentView"];
+            /** Correlations */
+            correlations: components["schemas"]["LegPair"][];
+            correlation_source: components["schemas"]["CorrelationSource"];
+            /** Draws */
+            draws: number;
+            /** Seed */
+            seed: number;
+            /** Disclaimer */
+            disclaimer: string;
+        };
+        /**
+         * SlipSearchRequest
+         * @description Find the best slip of a size from a date's board.
+         */
+        SlipSearchRequest: {
+            /**
+             * Date
+             * Format: date
+             * @description The board's date: its stored lines are the candidates.
+             */
+            date: string;
+            /**
+             * Size
+             * @description Legs in the slip.
+             * @default 3
+             */
+            size: number;
+            /**
+             * App
+             * @description The pick'em app whose payout table settles the slip: prizepicks, underdog.
+             * @default prizepicks
+             */
+            app: string;
+            /**
+             * Play
+             * @default power
+             * @enum {string}
+             */
+            play: "power" | "flex";
+            /**
+             * Stat
+             * @description Only this stat.
+             */
+            stat?: string | null;
+            /**
+             * Candidates
+             * @description Legs considered: the board's most likely sides, one a player.
+             * @default 30
+             */
+            candidates: number;
+            /**
+             * Balanced
+             * @description Only lines the books price near even (de-vigged P(over) 35-65 %), as the apps post; false also takes lopsided lines.
+             * @default true
+             */
+            balanced: boolean;
+            /**
+             * Beam Width
+             * @description Partial slips kept at each step.
+             * @default 6
+             */
+            beam_width: number;
+            /**
+             * Stake
+             * @description Entry fee.
+             * @default 1
+             */
+            stake: number;
+            /**
+             * Draws
+             * @description Monte Carlo draws (more: a smaller error).
+             * @default 20000
+             */
+            draws: number;
+            /**
+             * Seed
+             * @description Random seed: one seed, one answer.
+             * @default 0
+             */
+            seed: number;
+        };
+        /**
          * StrategyHeadline
          * @description A strategy's bets and return over the run (None where it placed no bet).
          */
@@ -1517,6 +2313,83 @@ export interface components {
              * @description Alias of `prompt`.
              */
             input?: string | null;
+        };
+        /**
+         * Subscription
+         * @description A key's stored filters, its webhook and how to check the webhook's signature.
+         */
+        Subscription: {
+            /** Kinds */
+            kinds?: ("edge" | "line_move" | "injury")[];
+            /**
+             * Min Edge
+             * @description Edge alerts below this edge are left out.
+             */
+            min_edge?: number | null;
+            /** Stats */
+            stats?: string[];
+            /**
+             * Players
+             * @description Player names (any case).
+             */
+            players?: string[];
+            /** Books */
+            books?: string[];
+            /** Webhook Url */
+            webhook_url: string | null;
+            /**
+             * Webhook Secret
+             * @description HMAC-SHA256 key of the `X-StatMusePicks-Signature` header (docs/alerts.md).
+             */
+            webhook_secret: string;
+            /**
+             * Feed Url
+             * @description This key's Atom feed (no header needed).
+             */
+            feed_url: string;
+        };
+        /**
+         * SubscriptionRequest
+         * @description `PUT /api/alerts/subscription`: the filters, and the webhook to POST matching alerts to.
+         */
+        SubscriptionRequest: {
+            /** Kinds */
+            kinds?: ("edge" | "line_move" | "injury")[];
+            /**
+             * Min Edge
+             * @description Edge alerts below this edge are left out.
+             */
+            min_edge?: number | null;
+            /** Stats */
+            stats?: string[];
+            /**
+             * Players
+             * @description Player names (any case).
+             */
+            players?: string[];
+            /** Books */
+            books?: string[];
+            /**
+             * Webhook Url
+             * @description Receives each matching alert.
+             */
+            webhook_url?: string | null;
+            /**
+             * Rotate Secret
+             * @description Issue a new webhook secret.
+             * @default false
+             */
+            rotate_secret: boolean;
+        };
+        /**
+         * TeammateRef
+         * @description A player named in a scenario.
+         */
+        TeammateRef: {
+            /** Player Id */
+            player_id: number;
+            /** Name */
+            name: string;
         };
         /**
          * TextSignalEvidence
@@ -1636,6 +2509,98 @@ export interface components {
              * @default true
              */
             warmed: boolean;
+        };
+        /**
+         * WhatIfRequest
+         * @description A prop to price twice: as reported, and with the named teammates sitting or playing.
+         */
+        WhatIfRequest: {
+            /**
+             * Player
+             * @description Name (loose on accents and case) or NBA.com player id.
+             * @example Jalen Brunson
+             */
+            player: string | number;
+            /**
+             * Stat
+             * @example points
+             */
+            stat: string;
+            /**
+             * Line
+             * @example 26.5
+             */
+            line: number;
+            /**
+             * Date
+             * @description Game date (default: the player's next game).
+             */
+            date?: string | null;
+            /**
+             * Opponent
+             * @description Opponent abbreviation, when the schedule does not know the game.
+             */
+            opponent?: string | null;
+            /**
+             * Sit
+             * @description Teammates to rule out (names or ids), whatever the injury report says.
+             * @example [
+             *       "Karl-Anthony Towns"
+             *     ]
+             */
+            sit?: (string | number)[];
+            /**
+             * Play
+             * @description Teammates to put back in (e.g. listed out, returning).
+             */
+            play?: (string | number)[];
+        };
+        /**
+         * WhatIfResponse
+         * @description Base vs what-if prices of one prop.
+         */
+        WhatIfResponse: {
+            /** Player */
+            player: string;
+            /** Player Id */
+            player_id: number;
+            /** Team */
+            team: string;
+            /** Stat */
+            stat: string;
+            /** Line */
+            line: number;
+            /**
+             * Game Date
+             * Format: date
+             */
+            game_date: string;
+            /** Opponent */
+            opponent: string | null;
+            /** Scheduled */
+            scheduled: boolean;
+            /** Sit */
+            sit: components["schemas"]["TeammateRef"][];
+            /** Play */
+            play: components["schemas"]["TeammateRef"][];
+            base: components["schemas"]["Scenario"];
+            whatif: components["schemas"]["Scenario"];
+            /** Over Probability Change */
+            over_probability_change: number;
+            /** Minutes Change */
+            minutes_change: number;
+            /**
+             * Minutes Cap
+             * @description A minutes restriction read from injury notes or news before the game day (caps the projected minutes; the stat models do not read it).
+             */
+            minutes_cap: number | null;
+            /** Model Version */
+            model_version: string;
+            /**
+             * Data As Of
+             * Format: date
+             */
+            data_as_of: string;
         };
         /**
          * PlayerStatus
@@ -2166,6 +3131,24 @@ export interface operations {
                     "application/json": components["schemas"]["PredictionResponse"];
                 };
             };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2173,6 +3156,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2199,6 +3200,24 @@ export interface operations {
                     "application/json": components["schemas"]["BatchResponse"];
                 };
             };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2206,6 +3225,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2400,6 +3437,24 @@ export interface operations {
                     "application/json": components["schemas"]["BoardResponse"];
                 };
             };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2407,6 +3462,207 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    price_slip_api_slip_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlipRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlipResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (unknown player, model, backtest...). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Ambiguous player name (`ambiguous`; `candidates` lists the matches), or the player is ruled out by the latest injury report (`player_out`; `player_status` says which). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` lists each problem when it is a parameter. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No data or model can serve the request yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_slip_api_slip_best_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlipSearchRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BestSlipResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (unknown player, model, backtest...). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` lists each problem when it is a parameter. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No data or model can serve the request yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2587,6 +3843,451 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_proof_api_track_record_proof_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordProof"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_export_api_track_record_export_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_alerts_api_alerts_get: {
+        parameters: {
+            query?: {
+                /** @description Only alerts stamped after this time. */
+                since?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` lists each problem when it is a parameter. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    read_subscription_api_alerts_subscription_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    write_subscription_api_alerts_subscription_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` lists each problem when it is a parameter. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    whatif_api_whatif_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Over the rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request ran over the time budget. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    board_sensitivity_api_board_sensitivity_get: {
+        parameters: {
+            query: {
+                /** @description Game date (YYYY-MM-DD). */
+                date: string;
+                /** @description At most this many lines. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensitivityResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A revoked key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Over the rate limit; `Retry-After` says when to retry. */

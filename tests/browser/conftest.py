@@ -8,18 +8,15 @@ thread while it is open, which would break the pytest-asyncio tests collected af
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.session import make_engine, make_session_factory
 from statmusepicks.services.container import Container
 from statmusepicks.services.predictions import prediction_service
+from tests.environments import copy_sqlite, isolated_settings, memory_container
 from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,24 +49,15 @@ def browser_container(
 ) -> Iterator[Container]:
     """A private copy of the loaded database (the `loaded_container` data), shared by the suite."""
     root = tmp_path_factory.mktemp("browser")
-    target = root / "loaded.db"
-    target.write_bytes(Path(loaded_sqlite_url.removeprefix("sqlite:///")).read_bytes())
-    settings = Settings(
-        environment="test",
-        var_dir=root / "var",
-        database_url=f"sqlite:///{target}",
+    settings = isolated_settings(
+        root / "var",
+        database_url=copy_sqlite(
+            Path(loaded_sqlite_url.removeprefix("sqlite:///")), root / "loaded.db"
+        ),
         # No MLflow server here: the registry falls back to the model files on disk at once.
         mlflow_tracking_uri="http://127.0.0.1:9",
-        redis_url=None,
-        _env_file=None,  # type: ignore[call-arg]
     )
-    engine = make_engine(settings.database_url)
-    container = Container(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        cache=MemoryCache(f"browser-{uuid.uuid4().hex[:8]}"),
-    )
+    container = memory_container(settings, namespace="browser")
     yield container
     container.close()
 

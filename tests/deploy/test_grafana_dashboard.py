@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import uuid
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,22 +12,15 @@ from sqlalchemy import Engine
 
 from statmusepicks.core.metrics import exposition
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.session import make_session_factory
-from statmusepicks.services.container import Container
 from statmusepicks.services.monitoring_state import MonitoringCollector
+from tests.environments import memory_container
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "dashboards"
 SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
 
 
 def exposed_names(sqlite_engine: Engine, settings: Settings) -> set[str]:
-    container = Container(
-        settings=settings,
-        engine=sqlite_engine,
-        sessions=make_session_factory(sqlite_engine),
-        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
-    )
+    container = memory_container(settings, sqlite_engine)
     now = dt.datetime.now(dt.UTC)
     text = exposition([MonitoringCollector(container, lambda: now)]).decode()
     names = set()

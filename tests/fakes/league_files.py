@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from statmusepicks.services.container import Container
 from tests.fakes.http_server import base_url, reply, serve_handler
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nba_cdn"
@@ -116,4 +117,14 @@ def league_files(files: LeagueFiles | None = None) -> Iterator[LeagueFiles]:
 
     with serve_handler(Handler) as httpd:
         served.base_url = base_url(httpd)
+        yield served
+
+
+@contextmanager
+def league_files_for(container: Container) -> Iterator[LeagueFiles]:
+    """Serve fresh league files and point the container's schedule and report URLs at them."""
+    with league_files() as served:
+        container.settings = container.settings.model_copy(
+            update={"nba_schedule_url": served.schedule_url, "injury_report_url": served.injury_url}
+        )
         yield served

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,11 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from statmusepicks.api.app import create_app
 from statmusepicks.core.errors import NotFoundError, ValidationError
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.services.backtests import (
     BacktestRequest,
     get_backtest,
@@ -24,6 +20,8 @@ from statmusepicks.services.backtests import (
 )
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key
+from tests.environments import memory_container
+from tests.integration.api.conftest import http_client
 
 START, END = dt.date(2025, 10, 21), dt.date(2025, 10, 24)
 
@@ -31,13 +29,7 @@ START, END = dt.date(2025, 10, 21), dt.date(2025, 10, 24)
 @pytest.fixture
 def container(engine: Engine, settings: Settings, bundle_dir: Path) -> Container:
     """A container over a migrated database (both backends) and the small real bundle."""
-    configured = settings.model_copy(update={"bundled_data_dir": bundle_dir})
-    return Container(
-        settings=configured,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
-    )
+    return memory_container(settings.model_copy(update={"bundled_data_dir": bundle_dir}), engine)
 
 
 @pytest.fixture
@@ -52,11 +44,7 @@ def stored(container: Container, tmp_path: Path) -> int:
 async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     """A client sending a valid API key (stored summaries are not public)."""
     key = create_key(container, "backtest tests").key
-    app = create_app(container.settings, container=container)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://test", headers={"X-API-Key": key}
-    ) as http:
+    async for http in http_client(container, {"X-API-Key": key}):
         yield http
 
 
@@ -101,9 +89,7 @@ async def test_stored_runs_are_listed_and_served_in_full(
 
 
 async def test_stored_runs_need_an_api_key(container: Container) -> None:
-    app = create_app(container.settings, container=container)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as anonymous:
+    async for anonymous in http_client(container):
         response = await anonymous.get("/api/backtests")
     assert response.status_code == 401
     assert response.json()["error"]

@@ -6,32 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from statmusepicks.cli.main import app
-from statmusepicks.core.settings import get_settings
-from statmusepicks.data.db.migrate import upgrade
 from statmusepicks.data.db.models import Backtest
 from statmusepicks.data.db.session import make_engine
+from tests.environments import cli_environment
 
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundle_dir: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("BUNDLED_DATA_DIR", str(bundle_dir))
-    monkeypatch.setenv("REDIS_URL", "")
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
-    # The CLI pointed structlog at the runner's captured stream, closed once it returns.
-    structlog.reset_defaults()
+    with cli_environment(tmp_path, monkeypatch, BUNDLED_DATA_DIR=str(bundle_dir)) as url:
+        yield url
 
 
 def invoke(*args: str) -> object:

@@ -11,29 +11,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from statmusepicks.cli.main import app
 from statmusepicks.core.errors import UpstreamError
-from statmusepicks.core.settings import Settings, get_settings
+from statmusepicks.core.settings import Settings
 from statmusepicks.data.clients.nba_stats import NBAStatsClient
 from statmusepicks.data.clients.payloads import PayloadStore
-from statmusepicks.data.clients.upstream import RetryPolicy
-from statmusepicks.data.db.migrate import upgrade
 from statmusepicks.data.db.models import (
     Game,
     IngestionRun,
     Player,
     PlayerGameStats,
     QuarantinedRow,
-    TeamGameStats,
 )
 from statmusepicks.data.db.session import make_engine
 from statmusepicks.data.ingest.daily import sync_nba
 from statmusepicks.data.ingest.upsert import upsert_frame
+from tests.environments import cli_environment, nba_client
+from tests.table_counts import BOX_SCORE_TABLES, row_count, row_counts
 from tests.upstream_fakes import NBAStatsServer, nba_fixture, running
 
 FIRST_FAKE_DAY = dt.date(2025, 11, 15)
@@ -52,20 +50,7 @@ def server() -> Iterator[NBAStatsServer]:
 
 
 def client_for(server: NBAStatsServer, tmp_path: Path) -> NBAStatsClient:
-    settings = Settings(
-        environment="test",
-        var_dir=tmp_path / "var",
-        nba_api_base_url=server.base_url,
-        nba_api_requests_per_minute=6000,
-        redis_url=None,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    return NBAStatsClient.from_settings(settings, retry=RetryPolicy(sleep=lambda _: None))
-
-
-def count(engine: Engine, model: type) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+    return nba_client(server.base_url, tmp_path / "var")
 
 
 def runs(engine: Engine) -> list[IngestionRun]:
@@ -89,10 +74,9 @@ def test_a_sync_adds_the_new_games_and_a_second_run_adds_nothing(
     assert first.quarantined == 0
     assert first.latest_game_date == LAST_FAKE_DAY
 
-    tables = (Game, PlayerGameStats, TeamGameStats, Player)
-    before = {model.__tablename__: count(engine, model) for model in tables}
+    before = row_counts(engine, BOX_SCORE_TABLES)
     second = sync_nba(engine, client, since=FIRST_FAKE_DAY, until=LAST_FAKE_DAY)
-    after = {model.__tablename__: count(engine, model) for model in tables}
+    after = row_counts(engine, BOX_SCORE_TABLES)
     assert (second.games_added, second.player_rows_added, second.team_rows_added) == (0, 0, 0)
     assert second.players_touched == []
     assert after == before
@@ -164,7 +148,7 @@ def test_three_server_errors_fail_the_run_clearly_and_store_nothing(
     assert failed.status == "failed"
     assert failed.finished_at is not None
     assert "leaguegamelog failed after 3 attempts: HTTP 500" in failed.errors[0]
-    assert count(engine, Game) == 0
+    assert row_count(engine, Game) == 0
 
 
 def test_bad_rows_are_quarantined_and_the_rest_loaded(
@@ -248,34 +232,22 @@ def test_a_big_night_is_flagged_against_the_players_stored_history(
 def test_the_cli_ingests_from_the_configured_base_url_and_a_rerun_adds_nothing(
     server: NBAStatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = tmp_path / "cli.db"
-    migrated = make_engine(f"sqlite:///{database}")
-    upgrade(migrated)
-    migrated.dispose()
-    for name, value in {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "VAR_DIR": str(tmp_path / "var"),
-        "NBA_API_BASE_URL": server.base_url,
-        "NBA_API_REQUESTS_PER_MINUTE": "6000",
-        "REDIS_URL": "",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
     runner = CliRunner()
-    try:
+    with cli_environment(
+        tmp_path,
+        monkeypatch,
+        NBA_API_BASE_URL=server.base_url,
+        NBA_API_REQUESTS_PER_MINUTE="6000",
+    ) as url:
         first = runner.invoke(app, ["ingest", "nba", "--since", "2025-11-15"])
         second = runner.invoke(app, ["ingest", "nba", "--since", "2025-11-15"])
-    finally:
-        get_settings.cache_clear()
-        # The CLI pointed structlog at the runner's captured stream, closed once it returns.
-        structlog.reset_defaults()
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
     assert "2025-11-15" in first.output
     assert f"│ {FAKE_GAMES} " in first.output.replace("┃", "│")
     assert "latest stored game: 2025-11-16" in first.output
-    engine = make_engine(f"sqlite:///{database}")
-    assert count(engine, Game) == FAKE_GAMES
+    engine = make_engine(url)
+    assert row_count(engine, Game) == FAKE_GAMES
     recorded = runs(engine)
     engine.dispose()
     assert [run.rows_inserted > 0 for run in recorded] == [True, False]

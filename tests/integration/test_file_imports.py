@@ -7,21 +7,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import structlog
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from statmusepicks.cli.main import app
 from statmusepicks.core.errors import ValidationError
-from statmusepicks.core.settings import get_settings
 from statmusepicks.core.stats import normalize_name
-from statmusepicks.data.db.migrate import upgrade
 from statmusepicks.data.db.models import Injury, Player, PropLine
 from statmusepicks.data.db.session import make_engine
 from statmusepicks.data.ingest.injuries import CsvInjuryProvider, import_injuries
 from statmusepicks.data.ingest.lines_file import import_lines_file
 from statmusepicks.data.ingest.upsert import upsert_frame
 from tests import factories
+from tests.environments import cli_environment
+from tests.table_counts import row_count
 
 
 def real_lines(rows: int = 200) -> pd.DataFrame:
@@ -52,11 +51,6 @@ def seed_players(engine: Engine, players: list[tuple[int, str, int, str]]) -> No
     upsert_frame(engine, Player.__table__, frame, ("player_id",))  # type: ignore[arg-type]
 
 
-def stored(engine: Engine, model: type) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
-
-
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_lines_file_loads_its_good_rows_and_quarantines_the_bad(
     engine: Engine, tmp_path: Path, suffix: str
@@ -77,7 +71,7 @@ def test_a_lines_file_loads_its_good_rows_and_quarantines_the_bad(
     }
     again = import_lines_file(engine, path)
     assert (again.table.inserted, again.table.updated) == (0, 0)
-    assert stored(engine, PropLine) == 198
+    assert row_count(engine, PropLine) == 198
 
 
 def test_a_hand_made_lines_file_gets_season_ids_and_estimated_capture(
@@ -123,55 +117,32 @@ def test_injuries_resolve_names_and_quarantine_unknown_players_and_statuses(
     assert statuses == {1628983: "questionable", 203999: "day-to-day"}
     again = import_injuries(engine, CsvInjuryProvider(path))
     assert again.table.inserted == 0
-    assert stored(engine, Injury) == 2
+    assert row_count(engine, Injury) == 2
 
 
 def test_the_cli_imports_lines_and_explains_a_missing_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = tmp_path / "cli.db"
-    engine = make_engine(f"sqlite:///{database}")
-    upgrade(engine)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("REDIS_URL", "")
     path = tmp_path / "lines.parquet"
     real_lines(50).to_parquet(path, index=False)
-    get_settings.cache_clear()
     runner = CliRunner()
-    try:
+    with cli_environment(tmp_path, monkeypatch) as url:
         imported = runner.invoke(app, ["lines", "import", str(path)])
         missing = runner.invoke(app, ["lines", "import", str(tmp_path / "nope.csv")])
-    finally:
-        get_settings.cache_clear()
-        # The CLI pointed structlog at the runner's captured stream, closed once it returns.
-        structlog.reset_defaults()
+    engine = make_engine(url)
     assert imported.exit_code == 0, imported.output
     assert "50 inserted" in imported.output
     assert missing.exit_code == 1
     assert "No such file" in missing.output
-    assert stored(engine, PropLine) == 50
+    assert row_count(engine, PropLine) == 50
     engine.dispose()
 
 
 def test_ingest_odds_without_a_key_points_to_the_file_import(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = tmp_path / "cli.db"
-    engine = make_engine(f"sqlite:///{database}")
-    upgrade(engine)
-    engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("ODDS_API_KEY", "")
-    monkeypatch.setenv("REDIS_URL", "")
-    get_settings.cache_clear()
-    try:
+    with cli_environment(tmp_path, monkeypatch, ODDS_API_KEY=""):
         result = CliRunner().invoke(app, ["ingest", "odds"])
-    finally:
-        get_settings.cache_clear()
-        # The CLI pointed structlog at the runner's captured stream, closed once it returns.
-        structlog.reset_defaults()
     assert result.exit_code == 1
     assert "ODDS_API_KEY is not set" in result.output
     assert "lines import" in result.output

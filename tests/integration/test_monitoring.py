@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from typing import Any
 
 import httpx
@@ -15,15 +14,13 @@ from sklearn.metrics import brier_score_loss, log_loss
 from sqlalchemy import Engine, insert, select
 
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.models import IngestionRun, Prediction, PropLine, QuarantinedRow
+from statmusepicks.data.db.models import IngestionRun, PropLine, QuarantinedRow
 from statmusepicks.data.db.models_market import ClosingValue
 from statmusepicks.data.db.models_monitoring import (
     DataQualityDaily,
     ModelDailyMetrics,
     MonitoringAlert,
 )
-from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.evaluation.metrics import expected_calibration_error, wilson_interval
 from statmusepicks.evaluation.odds import devig
 from statmusepicks.services.container import Container
@@ -31,7 +28,8 @@ from statmusepicks.services.data_quality import freshness, record_data_quality
 from statmusepicks.services.monitoring import record_daily_metrics
 from statmusepicks.services.monitoring_alerts import evaluate_alerts
 from statmusepicks.services.sync import Alerter
-from tests.prediction_rows import prediction_row
+from tests.environments import memory_container
+from tests.prediction_rows import plant_predictions, prediction_row
 
 UTC = dt.UTC
 DAY = dt.date(2025, 11, 10)
@@ -39,13 +37,7 @@ DAY = dt.date(2025, 11, 10)
 
 @pytest.fixture
 def container(engine: Engine, settings: Settings) -> Container:
-    container = Container(
-        settings=settings.model_copy(update={"monitoring_min_settled": 20}),
-        engine=engine,
-        sessions=make_session_factory(engine),
-        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
-    )
-    return container
+    return memory_container(settings.model_copy(update={"monitoring_min_settled": 20}), engine)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -85,9 +77,7 @@ def plant(
                 profit=100 / 110 if won else -1.0,
             )
         )
-    with container.sessions.begin() as session:
-        ids = session.scalars(insert(Prediction).returning(Prediction.id), rows).all()
-    return list(ids)
+    return plant_predictions(container.engine, rows)
 
 
 def test_daily_rows_equal_a_direct_computation(container: Container) -> None:

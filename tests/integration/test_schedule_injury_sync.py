@@ -15,7 +15,7 @@ from statmusepicks.data.repositories.availability import latest_statuses
 from statmusepicks.services.container import Container
 from statmusepicks.services.injury_jobs import sync_injuries
 from statmusepicks.services.schedule_jobs import sync_schedule
-from tests.fakes.league_files import LeagueFiles, league_files, report_record, stamp
+from tests.fakes.league_files import LeagueFiles, league_files_for, report_record, stamp
 
 NEW_YORK = ZoneInfo("America/New_York")
 JOKIC, MURRAY = 203999, 1627750
@@ -28,10 +28,7 @@ def at(hour: int, minute: int = 0, day: int = 12) -> dt.datetime:
 
 @pytest.fixture
 def files(loaded_container: Container) -> Iterator[LeagueFiles]:
-    with league_files() as served:
-        loaded_container.settings = loaded_container.settings.model_copy(
-            update={"nba_schedule_url": served.schedule_url, "injury_report_url": served.injury_url}
-        )
+    with league_files_for(loaded_container) as served:
         yield served
 
 

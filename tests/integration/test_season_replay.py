@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -21,7 +22,15 @@ from sqlalchemy import Engine, delete, func, select
 
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.models import Game, PlayerGameStats, PropLine, TeamGameStats
+from statmusepicks.data.db.models import (
+    Game,
+    PlayerGameStats,
+    Prediction,
+    PredictionGrade,
+    PropLine,
+    TeamGameStats,
+)
+from statmusepicks.data.db.models_monitoring import ModelDailyMetrics
 from statmusepicks.data.db.session import make_engine, make_session_factory
 from statmusepicks.data.ingest.bundled import with_estimated_capture
 from statmusepicks.features.frame import build_feature_frame
@@ -34,8 +43,10 @@ from statmusepicks.services.replay import BOARD_COLUMNS, replay_season
 from statmusepicks.services.season_day import SEASON_JOBS, SlotRunner, run_day
 from statmusepicks.services.sync import sync_box_scores
 from tests import factories
+from tests.fakes.league_files import LeagueFiles, league_files
 from tests.fakes.nba_bundled import bundled_nba_server, plant
 from tests.fakes.odds_history import OddsHistory, odds_history_server
+from tests.fakes.schedule_bundled import bundled_schedule
 from tests.integration.api.conftest import fit_slice_models, register_on_disk
 from tests.upstream_fakes import NBAStatsServer, answer_game_log, running
 
@@ -44,6 +55,17 @@ START = dt.date(2025, 11, 4)
 LAST_BUNDLED = dt.date(2025, 11, 14)
 # The jobs the stand-ins serve (the schedule and injury jobs read other sources).
 STAND_IN_JOBS = ("nba_box_scores", "feature_store", "grade", "odds_snapshot")
+# The day as it is scored: the schedule, the board logged as served, graded and scored daily.
+SERVED_JOBS = (
+    "schedule",
+    "nba_box_scores",
+    "grade",
+    "odds_snapshot",
+    "closing_values",
+    "daily_metrics",
+    "served_board",
+)
+NEW_YORK = ZoneInfo("America/New_York")
 CLOCK = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 # 06:00 New York on START + 1: START's games are complete, the next day's are not.
 MORNING_AFTER = dt.datetime(2025, 11, 5, 11, 0, tzinfo=dt.UTC)
@@ -95,10 +117,20 @@ def odds() -> Iterator[tuple[OddsHistory, str]]:
 
 
 @pytest.fixture
+def schedule() -> Iterator[LeagueFiles]:
+    files = LeagueFiles(
+        schedule=bundled_schedule(FIRST_BUNDLED, LAST_BUNDLED, teams=factories.SLICE_TEAMS)
+    )
+    with league_files(files) as served:
+        yield served
+
+
+@pytest.fixture
 def season(
     loaded_settings: Settings,
     nba: NBAStatsServer,
     odds: tuple[OddsHistory, str],
+    schedule: LeagueFiles,
     slice_models: list[StatModel],
 ) -> Iterator[Container]:
     """The slice as it stood before START, wired to the stand-ins, serving the slice models."""
@@ -108,6 +140,7 @@ def season(
             "nba_api_requests_per_minute": 6000,
             "odds_api_key": "test-key",
             "odds_api_base_url": odds[1],
+            "nba_schedule_url": schedule.schedule_url,
             "job_retry_seconds": 0.0,
         }
     )
@@ -225,6 +258,50 @@ def test_a_short_replay_serves_grades_and_reports_each_day(
     assert "2025-11-03" in report
     for name in ("summary.json", "weekly.png", "reliability.png", "weekly.csv"):
         assert (tmp_path / "replay" / "report" / name).exists()
+
+
+def test_replayed_boards_are_logged_as_served_then_graded_and_scored_daily(
+    season: Container, tmp_path: Path
+) -> None:
+    end = START + dt.timedelta(days=1)
+    jobs = [job for job in SEASON_JOBS if job.name in SERVED_JOBS]
+    result = replay_season(
+        season, START, end, tmp_path / "replay", runner=runner(season), jobs=jobs,
+        bootstrap_samples=100,
+    )  # fmt: skip
+    assert all(not day.failed for day in result.days), [d.failed for d in result.days]
+    # The schedule of the morning placed the pre-tip snapshot: 30 minutes before the first tip.
+    with season.engine.connect() as connection:
+        first_tip = connection.execute(
+            select(func.min(Game.tipoff_at)).where(Game.game_date == START)
+        ).scalar_one()
+    pre_tip = pd.Timestamp(first_tip).tz_localize(None) - pd.Timedelta(minutes=30)
+    snapshots = [s.slot.as_of for s in result.days[0].slots if s.slot.job.name == "odds_snapshot"]
+    assert pd.Timestamp(max(snapshots)).tz_localize(None) == pre_tip
+    # The board each day served is in the prediction log, as of the board's slot (19:00).
+    served = pd.read_csv(tmp_path / "replay" / "boards" / f"{START.isoformat()}.csv")
+    board_time = dt.datetime.combine(START, dt.time(19), tzinfo=NEW_YORK).astimezone(dt.UTC)
+    with season.sessions() as session:
+        logged = session.scalars(select(Prediction).where(Prediction.game_date == START)).all()
+        grades = count(
+            season.engine,
+            PredictionGrade,
+            PredictionGrade.prediction_id.in_([row.id for row in logged]),
+        )
+        daily = session.scalars(
+            select(ModelDailyMetrics).where(ModelDailyMetrics.day == START)
+        ).all()
+    assert len(logged) == len(served) > 0
+    assert {pd.Timestamp(row.created_at).tz_localize(None) for row in logged} == {
+        pd.Timestamp(board_time).tz_localize(None)
+    }
+    assert {row.model_version for row in logged} == set(served["model_version"])
+    # The next morning graded them (a player without a box score waits: the day may still be
+    # loading), and the daily metrics scored the graded day.
+    assert 0.8 * len(logged) < grades <= len(logged)
+    assert daily
+    assert sum(row.graded for row in daily) > 0
+    assert all(row.brier is not None for row in daily if row.settled)
 
 
 @pytest.mark.slow

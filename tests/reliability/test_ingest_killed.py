@@ -15,26 +15,23 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from statmusepicks.data.db.migrate import upgrade
 from statmusepicks.data.db.models import (
-    Game,
     IngestionRun,
-    Player,
-    PlayerGameStats,
     QuarantinedRow,
-    TeamGameStats,
 )
 from statmusepicks.data.db.session import make_engine
 from tests.fakes.nba_outage import SlowTeamLogs
+from tests.table_counts import BOX_SCORE_TABLES, row_counts
 from tests.upstream_fakes import running
 
 pytestmark = pytest.mark.reliability
 
 AS_OF = "2025-11-17T11:00:00+00:00"
 SINCE = "2025-11-14"
-TABLES = (PlayerGameStats, TeamGameStats, Game, Player, QuarantinedRow)
+TABLES = (*BOX_SCORE_TABLES, QuarantinedRow)
 CLI = [str(Path(sys.executable).with_name("statmusepicks")), "ingest", "nba", "--since", SINCE]
 
 
@@ -64,16 +61,6 @@ def _ingest(url: str, base_url: str, var_dir: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        return {
-            model.__tablename__: int(
-                connection.execute(select(func.count()).select_from(model)).scalar_one()
-            )
-            for model in TABLES
-        }
-
-
 def _run_statuses(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return list(
@@ -89,7 +76,7 @@ def _kill_when(
     if point == "waiting":
         assert server.team_asked.wait(timeout=45), "the run never asked for the team game log"
     else:
-        while _counts(engine)["player_game_stats"] == 0:
+        while row_counts(engine, TABLES)["player_game_stats"] == 0:
             assert victim.poll() is None, "the run ended before its first commit was seen"
             time.sleep(0.002)
     assert _run_statuses(engine) == ["running"]
@@ -110,18 +97,18 @@ def test_a_killed_ingest_rerun_stores_exactly_what_a_clean_run_stores(
     with running(SlowTeamLogs(delay=0)) as server:
         clean = _ingest(clean_url, server.base_url, tmp_path / "clean")
         assert clean.wait(timeout=60) == 0, clean.stderr.read() if clean.stderr else ""
-    expected = _counts(clean_engine)
+    expected = row_counts(clean_engine, TABLES)
     assert expected["player_game_stats"] > 0
 
     with running(SlowTeamLogs(delay=30 if point == "waiting" else 0)) as server:
         victim = _ingest(killed_url, server.base_url, tmp_path / "killed")
         _kill_when(victim, killed_engine, server, point)
-        after_kill = _counts(killed_engine)
+        after_kill = row_counts(killed_engine, TABLES)
         server.delay = 0
         rerun = _ingest(killed_url, server.base_url, tmp_path / "killed")
         assert rerun.wait(timeout=60) == 0, rerun.stderr.read() if rerun.stderr else ""
 
-    recovered = _counts(killed_engine)
+    recovered = row_counts(killed_engine, TABLES)
     print(
         f"\ningest killed while {point}: rows after the kill {after_kill}, after the rerun"
         f" {recovered}, clean run {expected}; runs {_run_statuses(killed_engine)};"

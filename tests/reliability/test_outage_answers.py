@@ -6,7 +6,6 @@ refused at once, as during a restart of the server.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -18,9 +17,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.session import is_database_outage, make_engine, make_session_factory
-from statmusepicks.services.container import Container
+from statmusepicks.data.db.session import is_database_outage, make_engine
+from tests.environments import memory_container
 from tests.reliability.servers import free_port
 
 
@@ -48,13 +46,7 @@ def test_connection_failures_and_pool_timeouts_are_outages_and_bugs_are_not() ->
 @pytest.fixture
 async def unreachable(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none"
-    engine = make_engine(url)
-    container = Container(
-        settings=settings.model_copy(update={"database_url": url}),
-        engine=engine,
-        sessions=make_session_factory(engine),
-        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
-    )
+    container = memory_container(settings.model_copy(update={"database_url": url}))
     app = create_app(container.settings, container=container)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"

@@ -12,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 
 from statmusepicks import __version__
 from statmusepicks.api.deps import api_key_id
-from statmusepicks.api.errors import install_error_handlers
+from statmusepicks.api.errors import PROTECTED, error_responses, install_error_handlers
 from statmusepicks.api.hardening import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from statmusepicks.api.middleware import install_middleware
 from statmusepicks.api.routes import (
+    alerts,
     analysis,
     backtests,
     board,
@@ -25,23 +26,29 @@ from statmusepicks.api.routes import (
     models,
     predict,
     responsible_gambling,
+    slips,
     track_record,
+    whatif,
 )
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.services.container import Container, build_container
 from statmusepicks.services.warmup import warm_up
-from statmusepicks.web import pages
+from statmusepicks.web import access, pages
 
 # Every router of the service; a new route module is one line here. The /api/ routers that need
-# a key carry the security schemes (the middleware enforces them).
+# a key carry the security schemes (the middleware enforces them) and, in the schema, the errors
+# a missing key, a refused one, the rate limit and the request deadline answer with.
 PROTECTED_ROUTERS: list[APIRouter] = [
     backtests.router,
     context.router,
     predict.router,
     analysis.router,
     board.router,
+    slips.router,
     models.router,
     track_record.router,
+    alerts.router,
+    whatif.router,
 ]
 OPEN_ROUTERS: list[APIRouter] = [
     health.router,
@@ -86,9 +93,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_max_age_seconds)
     install_error_handlers(app)
+    app.add_exception_handler(access.PageRedirect, access.answer_redirect)
     for router in OPEN_ROUTERS:
         app.include_router(router)
     for router in PROTECTED_ROUTERS:
-        app.include_router(router, dependencies=[Depends(api_key_id)])
+        app.include_router(
+            router, dependencies=[Depends(api_key_id)], responses=error_responses(*PROTECTED)
+        )
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

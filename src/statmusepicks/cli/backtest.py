@@ -8,21 +8,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from statmusepicks.cli.common import console, open_container, progress_bar
+from statmusepicks.cli.common import console, open_container, parse_date, progress_bar
 from statmusepicks.core.errors import StatMusePicksError
+from statmusepicks.evaluation.replay_report import weekly_table
+from statmusepicks.evaluation.replay_summary import graded_from_backtest, summarize_replay
+from statmusepicks.evaluation.reports import markdown_table
 from statmusepicks.services.backtests import (
     PRICERS,
     BacktestRequest,
     run_backtest,
     staking_from_settings,
 )
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def _pct(value: float | None) -> str:
@@ -48,16 +44,26 @@ def backtest(
     no_bets_csv: bool = typer.Option(
         False, "--no-bets-csv", help="Skip bets.csv (large for long runs)."
     ),
+    weekly: str | None = typer.Option(
+        None,
+        "--weekly",
+        help="Also print the replay's weekly table (served vs market Brier, ECE, bets, ROI "
+        "with CI) with this strategy's bets as the recommendations (e.g. ev).",
+    ),
 ) -> None:
     """Price every stored prop day by day, bet by strategy, settle, and write the report."""
     if strategy not in ("ev", "confidence", "kelly", "all"):
         raise typer.BadParameter("strategy must be ev, confidence, kelly or all")
+    if (weekly is not None and weekly not in ("ev", "confidence", "kelly")) or (
+        weekly is not None and strategy not in ("all", weekly)
+    ):
+        raise typer.BadParameter("--weekly names a strategy the run bets (ev, confidence, kelly)")
     if source not in ("auto", "db", "bundled"):
         raise typer.BadParameter("source must be auto, db or bundled")
     with open_container() as container:
         request = BacktestRequest(
-            start=_date(start),
-            end=_date(end),
+            start=parse_date(start),
+            end=parse_date(end),
             pricer=pricer,
             strategy=strategy,
             book=book,
@@ -112,3 +118,9 @@ def backtest(
         )
     console.print(quality)
     console.print(f"report: {run.files['html']}")
+    if weekly is not None:
+        graded = graded_from_backtest(run.result.props, run.result.bets, weekly)
+        scores = summarize_replay(graded)
+        # Markdown, as `statmusepicks replay` prints it: the two tables go side by side.
+        print(f"\nBacktest {summary['start']} .. {summary['end']} ({weekly} bets), per week\n")
+        print(markdown_table(weekly_table(scores)))

@@ -1,10 +1,12 @@
-"""Helpers every CLI command shares: settings, container, progress and console."""
+"""Helpers every CLI command shares: settings, container, date options, progress, console."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -22,6 +24,14 @@ def open_container() -> Iterator[Container]:
         yield container
     finally:
         container.close()
+
+
+def parse_date(value: str) -> dt.date:
+    """A YYYY-MM-DD option, or a usage error that names the bad value."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def progress_bar() -> Progress:

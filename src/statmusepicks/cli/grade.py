@@ -11,8 +11,8 @@ from statmusepicks.services.grading import grade as grade_predictions
 
 
 def grade(as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP)) -> None:
-    """Fill the grade columns of every prediction whose game (before --as-of) is in the box
-    scores."""
+    """Append the grade of every prediction whose game (before --as-of) is in the box scores
+    to the hash-chained record."""
     moment = parse_as_of(as_of, get_settings())
     with open_container() as container:
         report = grade_predictions(container, now=moment)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from statmusepicks.cli.clock import AS_OF_HELP, parse_as_of
-from statmusepicks.cli.common import console, open_container
+from statmusepicks.cli.common import console, open_container, parse_date
 from statmusepicks.core.errors import StatMusePicksError
 from statmusepicks.core.settings import get_settings
-from statmusepicks.data.ingest.bundled import TableReport
-from statmusepicks.services.injury_jobs import sync_injuries
-from statmusepicks.services.sync import ingest_nba, ingest_odds
+
+if TYPE_CHECKING:
+    from statmusepicks.data.ingest.bundled import TableReport
 
 app = typer.Typer(help="Sync live data (NBA box scores, prop lines).", no_args_is_help=True)
 
@@ -41,12 +42,7 @@ def show_import(run_id: int, table: TableReport) -> None:
 
 
 def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+    return None if value is None else parse_date(value)
 
 
 @app.command("nba")
@@ -60,6 +56,9 @@ def nba_command(
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Fetch box scores from stats.nba.com, validate them and store what is new."""
+    # Imported here, not at the top: each command pays only for the services it runs.
+    from statmusepicks.services.sync import ingest_nba
+
     moment = parse_as_of(as_of, get_settings())
     with reported_errors(), open_container() as container:
         report = ingest_nba(container, since=_date(since), until=_date(until), as_of=moment)
@@ -85,6 +84,8 @@ def nba_command(
 @app.command("odds")
 def odds_command(as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP)) -> None:
     """Fetch prop lines for the games of the next 36 hours from --as-of (needs ODDS_API_KEY)."""
+    from statmusepicks.services.sync import ingest_odds
+
     moment = parse_as_of(as_of, get_settings())
     with reported_errors(), open_container() as container:
         report = ingest_odds(container, as_of=moment)
@@ -97,6 +98,8 @@ def odds_command(as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HE
 @app.command("injuries")
 def injuries_command(as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP)) -> None:
     """Store the official injury report as of --as-of (needs INJURY_REPORT_URL)."""
+    from statmusepicks.services.injury_jobs import sync_injuries
+
     moment = parse_as_of(as_of, get_settings())
     with reported_errors(), open_container() as container:
         report = sync_injuries(container, moment)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
 
 from statmusepicks.cli.clock import now
-from statmusepicks.cli.common import console, open_container
+from statmusepicks.cli.common import console, open_container, parse_date
 from statmusepicks.evaluation.replay_report import weekly_table
 from statmusepicks.evaluation.reports import markdown_table
 from statmusepicks.services.replay import (
@@ -16,15 +15,9 @@ from statmusepicks.services.replay import (
     read_graded,
     replay_season,
     report_replay,
+    with_quick_retrain,
 )
 from statmusepicks.services.season_day import SEASON_JOBS, SlotRunner
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def replay(
@@ -43,10 +36,16 @@ def replay(
         help="Comma-separated jobs to leave out (e.g. feature_store: the boards build their "
         "features from the box scores, and rebuilding the store costs minutes a day).",
     ),
+    quick_retrain: bool = typer.Option(
+        False,
+        "--quick-retrain",
+        help="The Monday retrain fits the quick model set (minutes) instead of the full "
+        "pipeline (hours); its challengers are registered either way, never served.",
+    ),
 ) -> None:
     """Run the worker's day for every day in the range against the configured sources, write
     each day's board (boards/<date>.csv), grade it once settled, and report week by week."""
-    first, last = _day(start), _day(end)
+    first, last = parse_date(start), parse_date(end)
     if last < first:
         raise typer.BadParameter("--end is before --start")
     left_out = {name.strip() for name in skip.split(",") if name.strip()}
@@ -54,6 +53,8 @@ def replay(
     if unknown:
         raise typer.BadParameter(f"no such job: {', '.join(sorted(unknown))}")
     jobs = [job for job in SEASON_JOBS if job.name not in left_out]
+    if quick_retrain:
+        jobs = with_quick_retrain(jobs)
     with open_container() as container:
         # A replay never waits between retries: the sources answer at once or not at all.
         runner = SlotRunner(container, clock=now, sleep=lambda _seconds: None)

@@ -30,7 +30,7 @@ def train(
         None,
         "--trials",
         min=0,
-        help=f"Optuna trials per stat before training (default {FULL_TRIALS}; 0 with --quick).",
+        help=f"Optuna trials per stat, run in its global fit (default {FULL_TRIALS}; 0 --quick).",
     ),
     quick: bool = typer.Option(
         False, "--quick", help="Global models only, small ensembles: a few minutes on 2 cores."

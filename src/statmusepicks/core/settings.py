@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     job_attempts: int = 3
     job_retry_seconds: float = 60.0
     stale_after_hours: int = 24
+    # The nightly market refit fits a stat's stack only on this many settled props (player
+    # games; each book's line of one prop is one more row, not one more outcome). Refitted on
+    # the 203 book lines of opening night, the points stack put -1.5 on the model's logit.
+    market_refit_min_props: int = Field(default=1000, ge=1)
 
     # Language model for written analyses (optional: unset means a deterministic write-up).
     # Ollama through its own client, or any OpenAI-compatible chat-completions server.
@@ -107,6 +111,9 @@ class Settings(BaseSettings):
 
     # Betting decisions.
     edge_threshold: float = 0.03
+    # Prop alerts after each odds snapshot: a book's main line this many points away from its
+    # first line of the day is a line move (half a point is the usual step; a full point is news).
+    alert_line_move: float = Field(1.0, gt=0)
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.02
 
@@ -134,6 +141,11 @@ class Settings(BaseSettings):
     def artifacts_dir(self) -> Path:
         """Where model files, feature snapshots and raw payloads live."""
         return self.var_dir
+
+    @property
+    def prop_alerts_times(self) -> list[str]:
+        """The prop alerts follow each odds snapshot: they run at ODDS_SNAPSHOT_TIMES too."""
+        return self.odds_snapshot_times
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,8 @@ def _png(figure: Any) -> str:
 
 def psi_chart(panel: DriftPanel, psi_threshold: float) -> str | None:
     """Horizontal bars of the worst features' PSI, with the threshold (base64 PNG)."""
+    if panel.rows.empty:  # a panel with only a note (too few served rows) has no columns
+        return None
     worst = panel.rows.dropna(subset=["psi"]).head(WORST_CHARTED)
     if worst.empty:
         return None

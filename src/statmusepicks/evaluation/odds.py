@@ -38,10 +38,13 @@ def book_margin(over_odds: npt.ArrayLike, under_odds: npt.ArrayLike) -> FloatArr
 
 def fair_american(probability: float) -> float:
     """The American price at which a bet with this win probability breaks even."""
-    p = float(np.clip(probability, 1e-6, 1 - 1e-6))
-    if p >= 0.5:
-        return -100.0 * p / (1.0 - p)
-    return 100.0 * (1.0 - p) / p
+    return float(fair_american_prices(probability))
+
+
+def fair_american_prices(probability: npt.ArrayLike) -> FloatArray:
+    """`fair_american` of every probability (elementwise: each gets its scalar price)."""
+    p = np.clip(np.asarray(probability, dtype=float), 1e-6, 1 - 1e-6)
+    return np.where(p >= 0.5, -100.0 * p / (1.0 - p), 100.0 * (1.0 - p) / p)
 
 
 def expected_value(win: npt.ArrayLike, lose: npt.ArrayLike, odds: npt.ArrayLike) -> FloatArray:
@@ -58,8 +61,20 @@ def kelly_stake(
     Full Kelly for win/lose/push outcomes is (b*p - q) / b with b the net odds; quarter Kelly
     capped at 2 % keeps the drawdown of a model that is a little overconfident survivable.
     """
-    b = float(american_to_decimal(odds)) - 1.0
-    if b <= 0:
-        return 0.0
-    full = (b * win - lose) / b
-    return float(np.clip(full * fraction, 0.0, cap))
+    return float(kelly_stakes(win, lose, odds, fraction=fraction, cap=cap))
+
+
+def kelly_stakes(
+    win: npt.ArrayLike,
+    lose: npt.ArrayLike,
+    odds: npt.ArrayLike,
+    *,
+    fraction: float = 0.25,
+    cap: float = 0.02,
+) -> FloatArray:
+    """`kelly_stake` of every bet (elementwise: each gets its scalar stake)."""
+    b = american_to_decimal(odds) - 1.0
+    paying = b > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        full = (b * np.asarray(win, dtype=float) - np.asarray(lose, dtype=float)) / b
+    return np.where(paying, np.clip(full * fraction, 0.0, cap), 0.0)

@@ -12,19 +12,9 @@ import pandas as pd
 
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import resolve_stat
+from statmusepicks.data.repositories.prop_lines import SETTLED_LINE_COLUMNS
 from statmusepicks.evaluation.odds import american_to_decimal, book_margin, devig
 
-LINE_COLUMNS = (
-    "game_date",
-    "player_id",
-    "player_name",
-    "market",
-    "bookmaker",
-    "line",
-    "over_price",
-    "under_price",
-    "actual",
-)
 PROP_KEY = ["game_date", "player_id", "market"]
 
 
@@ -65,7 +55,7 @@ def prepare_lines(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     Drops rows without a player id or without both prices, and every snapshot captured after
     tip-off (`captured_at > commence_time`): those prices were not available before the game.
     """
-    missing = [column for column in LINE_COLUMNS if column not in lines.columns]
+    missing = [column for column in SETTLED_LINE_COLUMNS if column not in lines.columns]
     if missing:
         raise ValidationError(f"prop lines lack columns {missing}", details={"missing": missing})
     frame = lines.copy()

@@ -104,21 +104,43 @@ def score_table(groups: dict[str, dict[str, Any]], label: str) -> pd.DataFrame:
     records = []
     for key, block in groups.items():
         low, high = block["roi_ci95"] or (None, None)
-        records.append(
-            {
-                label: key,
-                "settled": block["settled"],
-                "brier_served": block["served"]["brier"],
-                "brier_market": block["market"]["brier"],
-                "log_loss_served": block["served"]["log_loss"],
-                "log_loss_market": block["market"]["log_loss"],
-                "ece_served": block["served"]["ece"],
-                "ece_market": block["market"]["ece"],
-                "bets": block["bets"],
-                "roi": block["roi"],
-                "roi_ci95_low": low,
-                "roi_ci95_high": high,
-                "clv_mean": block["clv_mean"],
-            }
+        record = {label: key, "settled": block["settled"]}
+        for metric in ("brier", "log_loss", "ece"):
+            for side in ("served", "market"):
+                record[f"{metric}_{side}"] = block[side][metric]
+        record.update(
+            bets=block["bets"],
+            roi=block["roi"],
+            roi_ci95_low=low,
+            roi_ci95_high=high,
+            clv_mean=block["clv_mean"],
         )
+        records.append(record)
     return pd.DataFrame(records)
+
+
+def graded_from_backtest(
+    props: pd.DataFrame, bets: pd.DataFrame, strategy: str = "ev"
+) -> pd.DataFrame:
+    """A walk-forward backtest's priced props as graded boards in the replay's columns, so
+    both are scored by `summarize_replay` alike: the `strategy`'s bets are the
+    recommendations, one unit each at the price they took; unpriced props are left out."""
+    priced = props[props["p_over"].notna()]
+    chosen = bets[bets["strategy"] == strategy].set_index("prop_id")
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(priced["game_date"]).dt.strftime("%Y-%m-%d"),
+            "player_id": priced["player_id"],
+            "stat": priced["market"],
+            "line": priced["line"],
+            "best_over_odds": priced["over_price"],
+            "best_under_odds": priced["under_price"],
+            "over_probability": priced["p_over"],
+            "under_probability": priced["p_under"],
+            "market_over_probability": priced["market_p_over"],
+            "close_market_over_probability": priced["close_p_over"],
+            "recommendation": priced["prop_id"].map(chosen["side"]).str.upper().fillna("PASS"),
+            "result": priced["result"],
+            "profit": priced["prop_id"].map(chosen["unit_profit"]),
+        }
+    ).reset_index(drop=True)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from statmusepicks.core.box_score import plays_finished, shooting_possessions
 from statmusepicks.core.seasons import season_start_years
-from statmusepicks.features.inputs import FeatureInputs
+from statmusepicks.features.inputs import FeatureInputs, TeamGames
 from statmusepicks.features.timeline import Timeline, window_sum
 
 EFFICIENCY_WINDOW = 10
@@ -62,9 +62,8 @@ def _pie_events(box: Columns, prefix: str = "") -> np.ndarray:
     )
 
 
-def _team_box(inputs: FeatureInputs) -> Columns:
+def team_box(history: pd.DataFrame, teams: TeamGames) -> Columns:
     """Team and opponent totals of each history game (NaN where the team game is missing)."""
-    history, teams = inputs.history, inputs.teams
     row = teams.timeline.locate(history["team_code"].to_numpy(), history["day"].to_numpy())
     found = row >= 0
     box: Columns = {}
@@ -83,7 +82,7 @@ def _per_game_parts(inputs: FeatureInputs) -> dict[str, tuple[np.ndarray, np.nda
         column: inputs.history[column].to_numpy(float)
         for column in (*_OPPONENT_TOTALS, "fg3m", "min")
     }
-    box = _team_box(inputs)
+    box = inputs.memo("team_box", lambda: team_box(inputs.history, inputs.teams))
     plays = plays_finished(player["fga"], player["fta"], player["tov"])
     team_plays = plays_finished(box["team_fga"], box["team_fta"], box["team_tov"])
     game_score = (
@@ -143,7 +142,12 @@ def teammates_out(inputs: FeatureInputs) -> pd.DataFrame:
 
     For a logged game the absentees are rotation players without a box score line; for an
     upcoming game they are the rotation players listed in `absences` (the injuries table).
+    Computed once per inputs (the minutes projection reads it too).
     """
+    return inputs.memo("teammates_out", lambda: _teammates_out(inputs)).copy()
+
+
+def _teammates_out(inputs: FeatureInputs) -> pd.DataFrame:
     targets, rosters = inputs.targets, inputs.rosters
     names = ["f_teammates_out", "f_teammates_out_min", "f_teammates_out_plays"]
     if rosters.empty or targets.empty:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from statmusepicks.features import advanced, context, opponent, rolling
+from statmusepicks.features import advanced, context, minutes, opponent, rolling
 from statmusepicks.features.inputs import FeatureInputs
 
 FeatureFunction = Callable[[FeatureInputs], pd.DataFrame]
@@ -29,4 +29,5 @@ FEATURES: list[FeatureFunction] = [
     opponent.defence_splits,
     advanced.efficiency,
     advanced.teammates_out,
+    minutes.minutes_projection,
 ]

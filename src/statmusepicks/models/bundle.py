@@ -78,14 +78,15 @@ class StatModel:
         """`name:version`, the `model_version` serving reports."""
         return f"{self.name}:{self.version}"
 
-    def predict_mean(self, frame: pd.DataFrame) -> FloatArray:
-        """Predicted means of a global model (never below zero: counts)."""
+    def predict_mean(
+        self, frame: pd.DataFrame, *, explain: bool = False
+    ) -> tuple[FloatArray, pd.DataFrame | None]:
+        """Predicted means of a global model (never below zero: counts) and, with `explain`,
+        the per-row feature effects on them if the estimator has them; both read one feature
+        matrix (building it is a tenth of a one-row call)."""
         x = as_matrix(frame, self.features)
-        return np.maximum(predict_rows(self.estimator, x), 0.0)
-
-    def contributions(self, frame: pd.DataFrame) -> pd.DataFrame | None:
-        """Per-row feature effects on the global mean, if the estimator has them."""
-        return contributions(self.estimator, as_matrix(frame, self.features))
+        mean = np.maximum(predict_rows(self.estimator, x), 0.0)
+        return mean, contributions(self.estimator, x) if explain else None
 
     def save(self, path: Path) -> Path:
         """Pickle the bundle (joblib) to `path`, creating folders."""

@@ -29,6 +29,8 @@ KINDS = ("xgboost", "elasticnet", "random_forest")
 # to the validation optimum on the simplex, so these seed SLSQP (docs/modelling.md) and weigh a
 # vote only when no validation rows are given.
 START_WEIGHTS = {"xgboost": 0.4, "elasticnet": 0.4, "random_forest": 0.2}
+# Histogram bins of the global XGBoost model; tuning scores its trials with the same binning.
+GLOBAL_MAX_BIN = 128
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -49,7 +51,7 @@ def _defaults(kind: str, size: str, quick: bool) -> dict[str, Any]:
             "n_estimators": 150 if quick else 300,
             "max_depth": 5,
             "learning_rate": 0.08 if quick else 0.05,
-            "max_bin": 128,
+            "max_bin": GLOBAL_MAX_BIN,
             "min_child_weight": 50,
             "subsample": 0.8,
             "colsample_bytree": 0.8,
@@ -146,7 +148,7 @@ class WeightedEnsemble(RegressorMixin, BaseEstimator):
 
     def member_predictions(self, x: pd.DataFrame) -> pd.DataFrame:
         """One column of predictions per member."""
-        return pd.DataFrame({name: m.predict(x) for name, m in self.members_.items()})
+        return pd.DataFrame({name: member_predict(m, x) for name, m in self.members_.items()})
 
     def fit_weights(self, x: pd.DataFrame, y: npt.ArrayLike) -> WeightedEnsemble:
         """Simplex weights minimising squared error on these (held-out) rows."""
@@ -211,8 +213,23 @@ class StackingEnsemble(RegressorMixin, BaseEstimator):
         )
         return self
 
+    def refit_members(
+        self, members: dict[str, Any], x: pd.DataFrame, y: npt.ArrayLike
+    ) -> StackingEnsemble:
+        """A copy whose `members` are fitted on (more) rows, this stack's mix kept.
+
+        Refitting a chosen stack on a longer window re-learns only what the window changes,
+        like the weighted vote keeps its weights: relearning the Ridge would cost another fit
+        of every member on 70 % of the window for a mix that barely moves.
+        """
+        stack = StackingEnsemble(members, holdout=self.holdout, prefit=True)
+        stack.final_ = self.final_
+        target = np.asarray(y, float)
+        stack.members_ = {name: clone(m).fit(x, target) for name, m in members.items()}
+        return stack
+
     def predict(self, x: pd.DataFrame) -> FloatArray:
-        preds = np.column_stack([m.predict(x) for m in self.members_.values()])
+        preds = np.column_stack([member_predict(m, x) for m in self.members_.values()])
         return np.asarray(self.final_.predict(preds), float)
 
 
@@ -229,7 +246,26 @@ def predict_rows(estimator: Any, x: pd.DataFrame) -> FloatArray:
     serving makes. The names are right by construction, so their check is skipped knowingly.
     """
     with _names_checked_by_caller():
-        return np.asarray(estimator.predict(x.to_numpy(np.float64)), float)
+        return np.asarray(member_predict(estimator, x.to_numpy(np.float64)), float)
+
+
+def member_predict(model: Any, x: Any) -> FloatArray:
+    """`model.predict(x)`, with the RandomForest pipeline's trees called directly.
+
+    scikit-learn's forest `predict` validates the input and dispatches every tree through
+    joblib, which costs about 20 ms on a one-row call to our 40-tree forest
+    (benchmarks/bench_inference.py); the trees themselves take under 2 ms. The direct loop
+    casts to float32 and adds the trees' outputs in their order, as the forest does, so the
+    result is bit for bit the same (tests/unit/models/test_training_speed.py).
+    """
+    if not (isinstance(model, Pipeline) and isinstance(model[-1], RandomForestRegressor)):
+        return np.asarray(model.predict(x), float)
+    forest = model[-1]
+    inputs = np.asarray(model[:-1].transform(x), dtype=np.float32)
+    total = np.zeros(len(inputs))
+    for tree in forest.estimators_:
+        total += tree.tree_.predict(inputs)[:, 0]
+    return np.asarray(total / len(forest.estimators_), float)
 
 
 @contextmanager

@@ -8,8 +8,10 @@ season; the lowest MAE wins and the spread family is chosen on its validation pr
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ from statmusepicks.models.estimators import (
 )
 from statmusepicks.models.selection import select_features
 from statmusepicks.models.train_config import TrainConfig
+from statmusepicks.models.tuning import study_name, tune_matrices
 
 
 @dataclass
@@ -47,7 +50,14 @@ class GlobalFit:
     production_estimator: Any
     weights: dict[str, float] | None
     seconds: float
+    tuned: dict[str, Any] = field(default_factory=dict)
+    tuning_seconds: float = 0.0
 
+
+# A forest is cut to the fewest trees within this share of its best validation MAE: 0.1 %, about
+# a ninth of the smallest gain of a global model over its best baseline (threes, 0.9 %,
+# docs/modelling.md).
+FOREST_TOLERANCE = 0.001
 
 # The player's own recent and season levels of the stat: more of them must never lower the
 # predicted mean, so XGBoost is constrained to be non-decreasing in them.
@@ -87,6 +97,27 @@ def _members(config: TrainConfig, stat: str, features: list[str]) -> dict[str, A
     return members
 
 
+def capped_forest(model: Pipeline, xv: pd.DataFrame, yv: np.ndarray) -> Pipeline:
+    """The fitted RandomForest pipeline cut to the fewest trees whose validation MAE is within
+    `FOREST_TOLERANCE` of the best size's, its `n_estimators` set so that refits grow as many.
+
+    A forest's first k trees are the forest a k-tree fit grows (the trees draw their seeds in
+    order), so the cut and every refit agree. The forest's averaging flattens its validation
+    curve early, and each tree is a full sort-based fit on the window (profile in
+    docs/performance/training.md), so trees past the flat part cost time and buy nothing.
+    """
+    forest = model[-1]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        inputs = model[:-1].transform(xv.to_numpy(np.float64))
+        per_tree = np.stack([tree.predict(inputs) for tree in forest.estimators_])
+    sizes = np.arange(1, len(per_tree) + 1)[:, None]
+    mae = np.mean(np.abs(np.cumsum(per_tree, axis=0) / sizes - yv), axis=1)
+    size = int(np.argmax(mae <= mae.min() * (1.0 + FOREST_TOLERANCE))) + 1
+    forest.estimators_ = forest.estimators_[:size]
+    return model.set_params(model__n_estimators=size)
+
+
 def _fit_variants(
     x: pd.DataFrame,
     y: np.ndarray,
@@ -96,6 +127,8 @@ def _fit_variants(
     stat: str,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     members = {k: m.fit(x, y) for k, m in _members(config, stat, list(x.columns)).items()}
+    if "random_forest" in members:
+        members["random_forest"] = capped_forest(members["random_forest"], xv, yv)
     fitted: dict[str, Any] = {k: m for k, m in members.items() if k in config.variants}
     if "ensemble" in config.variants:
         ensemble = WeightedEnsemble(members, {k: START_WEIGHTS[k] for k in members}, prefit=True)
@@ -115,7 +148,37 @@ def _refit(
     members = _members(config, stat, list(x.columns))
     if variant == "ensemble":
         return WeightedEnsemble(members, dict(chosen.weights_)).fit(x, y)
-    return StackingEnsemble(members).fit(x, y)
+    if config.restack:
+        return StackingEnsemble(members).fit(x, y)
+    return chosen.refit_members(members, x, y)
+
+
+def tuning_threads(config: TrainConfig) -> int:
+    """XGBoost threads per tuning study: the cores shared by the stats tuned side by side."""
+    cores = os.cpu_count() or 1
+    if not config.use_ray:
+        return cores
+    return max(1, cores // max(1, min(len(config.stats), cores)))
+
+
+def _tuned(
+    x: pd.DataFrame, y: np.ndarray, xv: pd.DataFrame, yv: np.ndarray, config: TrainConfig, stat: str
+) -> dict[str, Any]:
+    """The stat's best XGBoost parameters after `config.trials` more trials (none: {})."""
+    if config.trials <= 0:
+        return {}
+    result = tune_matrices(
+        x,
+        y,
+        xv,
+        yv,
+        name=study_name(stat, config.split),
+        storage=config.tuning_storage,
+        trials=config.trials,
+        nthread=tuning_threads(config),
+        patience=config.tuning_patience,
+    )
+    return result.best_params
 
 
 def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit:
@@ -128,6 +191,12 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
     features = select_features(train, feature_columns(frame), column)
     x, y = as_matrix(train, features), train[column].to_numpy(float)
     xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
+    # Tuned on the matrices every variant is fitted on: one feature selection, one build.
+    tuning_started = time.perf_counter()
+    tuned = _tuned(x, y, xv, yv, config, stat)
+    tuning_seconds = time.perf_counter() - tuning_started
+    if tuned:
+        config = replace(config, params={**config.params, f"{stat}:xgboost": tuned})
     fitted, preds = _fit_variants(x, y, xv, yv, config, stat)
     scores = {name: float(np.mean(np.abs(p - yv))) for name, p in preds.items()}
     variant = min(scores, key=scores.__getitem__)
@@ -170,4 +239,6 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
         production_estimator=production,
         weights=getattr(chosen, "weights_", None),
         seconds=time.perf_counter() - started,
+        tuned=tuned,
+        tuning_seconds=tuning_seconds,
     )

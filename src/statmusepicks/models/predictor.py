@@ -110,11 +110,18 @@ class Predictor:
 
     # ----------------------------------------------------------------------------- predict
     def predict(
-        self, features: pd.DataFrame, stat: str, *, player_id: int | None = None
+        self,
+        features: pd.DataFrame,
+        stat: str,
+        *,
+        player_id: int | None = None,
+        explain: bool = True,
     ) -> list[PropDistribution]:
-        """One predictive distribution per feature row (see the module docstring)."""
+        """One predictive distribution per feature row (see the module docstring); `explain`
+        False leaves `contributions` empty (the board shows none, and they cost as much as the
+        prediction)."""
         spec = resolve_stat(stat)
-        pricing = self.price(features, spec.key, player_id=player_id, explain=True)
+        pricing = self.price(features, spec.key, player_id=player_id, explain=explain)
         distributions = []
         for i in range(len(features)):
             distributions.append(
@@ -160,8 +167,7 @@ class Predictor:
         model = self.global_models.get(stat)
         if model is None:
             return self._season_average(features, column)
-        mean = model.predict_mean(features)
-        contrib = model.contributions(features) if explain else None
+        mean, contrib = model.predict_mean(features, explain=explain)
         scope = [GLOBAL_SCOPE] * rows
         version = [model.label] * rows
         players = self.player_models.get(stat)
@@ -254,8 +260,13 @@ class Predictor:
         (Platt scaling fitted on validation-period lines); the isotonic map is for the
         pure-model probability (`calibrate`).
         """
-        key = resolve_stat(stat).key
-        return float(self.stacker.combine(key, [p_over_model], [p_over_market])[0])
+        return float(self.market_aware([p_over_model], [p_over_market], stat)[0])
+
+    def market_aware(
+        self, p_over_model: npt.ArrayLike, p_over_market: npt.ArrayLike, stat: str
+    ) -> FloatArray:
+        """`combine_with_market` of many lines at once (elementwise, so the same numbers)."""
+        return self.stacker.combine(resolve_stat(stat).key, p_over_model, p_over_market)
 
 
 def _top(contrib: pd.DataFrame | None, row: int) -> tuple[tuple[str, float], ...]:

@@ -9,6 +9,7 @@ from typing import Any
 from statmusepicks.core.stats import BASE_STATS
 from statmusepicks.models.dataset import SeasonSplit
 from statmusepicks.models.estimators import KINDS
+from statmusepicks.models.tuning import PATIENCE
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,15 @@ class TrainConfig:
     progress: bool = True
     n_jobs: int = 1
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Optuna trials per stat, run inside the stat's global-fit task on the matrices it builds
+    # (tuning.py); the study is stored in `tuning_storage` (the application database).
+    trials: int = 0
+    tuning_storage: str | None = None
+    # Reports without improvement before a trial stops; None grows every drawn forest fully.
+    tuning_patience: int | None = PATIENCE
+    # True re-learns a chosen stack's mix on each refit (one more member fit per refit on 70 %
+    # of the window); False keeps the mix learnt at selection, as the weighted vote does.
+    restack: bool = False
 
 
 def quick_config(**overrides: Any) -> TrainConfig:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.models_ab import Experiment, ModelDecision, ShadowPrediction
@@ -74,35 +74,32 @@ class ExperimentResult:
         }
 
 
+def _arm_rows(
+    connection: Connection,
+    model: type[Prediction] | type[ShadowPrediction],
+    experiment_id: int,
+    *extra: Any,
+) -> pd.DataFrame:
+    """An experiment's served or shadow rows in id order: arm, prop and both probabilities."""
+    query = select(
+        model.id,
+        model.arm,
+        *[getattr(model, c) for c in PROP],
+        model.over_probability,
+        model.under_probability,
+        *extra,
+    )
+    return pd.read_sql(
+        query.where(model.experiment_id == experiment_id).order_by(model.id), connection
+    )
+
+
 def paired_props(container: Container, experiment_id: int) -> pd.DataFrame:
     """One row per graded prop (over or under): outcome and each arm's P(over | no push)."""
     with container.sessions() as session:
         connection = session.connection()
-        served = pd.read_sql(
-            select(
-                Prediction.id,
-                Prediction.arm,
-                *[getattr(Prediction, c) for c in PROP],
-                Prediction.over_probability,
-                Prediction.under_probability,
-                Prediction.result,
-            )
-            .where(Prediction.experiment_id == experiment_id)
-            .order_by(Prediction.id),
-            connection,
-        )
-        shadows = pd.read_sql(
-            select(
-                ShadowPrediction.id,
-                ShadowPrediction.arm,
-                *[getattr(ShadowPrediction, c) for c in PROP],
-                ShadowPrediction.over_probability,
-                ShadowPrediction.under_probability,
-            )
-            .where(ShadowPrediction.experiment_id == experiment_id)
-            .order_by(ShadowPrediction.id),
-            connection,
-        )
+        served = _arm_rows(connection, Prediction, experiment_id, Prediction.result)
+        shadows = _arm_rows(connection, ShadowPrediction, experiment_id)
     columns = ["outcome", CHAMPION_ARM, CHALLENGER_ARM]
     outcomes = served[served["result"].isin(["over", "under"])].drop_duplicates(PROP)
     if outcomes.empty:

@@ -10,6 +10,7 @@ takes, injury report included), so a prop is priced the same on the board and by
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.repositories.availability import ReportedStatus
 from statmusepicks.evaluation.odds import american_to_decimal, devig
 from statmusepicks.models.distributions import PropDistribution
+from statmusepicks.models.predictor import Predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.explanations import DISCLAIMER
 from statmusepicks.services.predictions import PredictionService, prediction_service
@@ -31,13 +33,12 @@ from statmusepicks.services.pricing import (
     BettingRules,
     Market,
     Offer,
-    price_prop,
+    price_lines,
     status_document,
     with_status,
 )
 from statmusepicks.services.serving_inputs import (
     ServingTarget,
-    assemble_inputs,
     histories_and_teams,
     player_statuses,
 )
@@ -117,14 +118,33 @@ def board_targets(lines: pd.DataFrame, teams: dict[int, str], day: dt.date) -> l
 def _feature_rows(
     service: PredictionService, session: Session, day: dt.date, lines: pd.DataFrame
 ) -> pd.DataFrame:
-    """Feature rows of every player with lines that day (one vectorised frame build)."""
-    ids = sorted({int(pid) for pid in lines["player_id"]})
-    history, teams = histories_and_teams(session, dict.fromkeys(ids, ""), day)
-    targets = board_targets(lines, teams, day)
+    """Feature rows of every player with lines that day, in player order.
+
+    A player whose next game was built ahead (`PredictionFeatures.prepare_upcoming`) is a
+    lookup: his row is the one held for the lines' game, home or away. The others' teams are
+    read from their histories (as predict reads them) and their rows built in one call.
+    """
+    games = lines.drop_duplicates("player_id")
+    targets: dict[int, ServingTarget] = {}
+    unknown: list[int] = []
+    for pid, home, away in zip(
+        games["player_id"].astype(int), games["home_team"], games["away_team"], strict=True
+    ):
+        sides = (
+            ServingTarget(pid, day, str(home), str(away), True, True),
+            ServingTarget(pid, day, str(away), str(home), False, True),
+        )
+        held = next((side for side in sides if service.inputs.has(side)), None)
+        if held is None:
+            unknown.append(pid)
+        else:
+            targets[pid] = held
+    if unknown:
+        _, teams = histories_and_teams(session, dict.fromkeys(sorted(unknown), ""), day)
+        targets.update((t.player_id, t) for t in board_targets(lines, teams, day))
     if not targets:
         return pd.DataFrame()
-    inputs = assemble_inputs(session, history, targets, before=day)
-    return inputs.feature_frame(service.inputs.team_games(session))
+    return service.inputs.rows(session, [targets[pid] for pid in sorted(targets)])
 
 
 def frame_statuses(
@@ -141,14 +161,22 @@ def frame_statuses(
     return player_statuses(session, targets)
 
 
-def _day_frame(container: Container, session: Session, day: dt.date) -> pd.DataFrame:
-    """Feature rows of every player with lines on the day, kept while the data is unchanged
-    (every filter of the board reads the same rows)."""
+def _day_frame(
+    container: Container, session: Session, day: dt.date, lines: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Feature rows of every player with lines on the day, kept while the data and the day's
+    players are unchanged (every filter of the board reads the same rows; a snapshot that
+    brings new players' props builds them anew, or those props would go unpriced).
+
+    `lines`: the day's stored lines when the caller has read them unfiltered already."""
     service = prediction_service(container)
-    key = (day, service.inputs.data_as_of(session))
+    if lines is None:
+        lines = stored_lines(session, BoardQuery(day))
+    players = frozenset(int(pid) for pid in lines["player_id"])
+    key = (day, service.inputs.data_stamp(session), players)
     frame = container.board_frames.get(key)
     if frame is None:
-        frame = _feature_rows(service, session, day, stored_lines(session, BoardQuery(day)))
+        frame = _feature_rows(service, session, day, lines)
         container.board_frames[key] = frame
     return frame
 
@@ -164,7 +192,7 @@ def _distributions(
         rows = frame[frame["player_id"].isin(ids)].reset_index(drop=True)
         priced: list[PropDistribution | None]
         try:
-            priced = list(service.champions.get().predict(rows, str(market)))
+            priced = list(service.champions.get().predict(rows, str(market), explain=False))
         except Exception:
             priced = []
             for i in range(len(rows)):
@@ -182,6 +210,91 @@ def _distributions(
     return found
 
 
+def line_offers(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per (player, market, line), in that order: the best over and under price across
+    books (the first book to offer it wins a tie), the books' de-vigged consensus, how many
+    prices it averages, the books and whether any book calls it the main line."""
+    n = len(lines)
+    player = lines["player_id"].to_numpy(np.int64)
+    market = lines["market"].to_numpy(str)
+    line = lines["line"].to_numpy(float)
+    order = np.lexsort((np.arange(n), line, market, player))
+    player, market, line = player[order], market[order], line[order]
+    over = lines["over_price"].to_numpy(float)[order]
+    under = lines["under_price"].to_numpy(float)[order]
+    books = lines["bookmaker"].astype(str).to_numpy()[order]
+    change = np.ones(n, bool)
+    change[1:] = (player[1:] != player[:-1]) | (market[1:] != market[:-1]) | (line[1:] != line[:-1])
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], n)
+    group = np.cumsum(change) - 1
+    position = np.arange(n)
+    best = {}
+    for side, prices in (("over", over), ("under", under)):
+        decimal = american_to_decimal(prices)
+        top = np.maximum.reduceat(decimal, starts)[group]
+        best[side] = np.minimum.reduceat(np.where(decimal == top, position, n), starts)
+    fair = devig(over, under)
+    main = lines["is_main_line"].fillna(False).astype(bool).to_numpy()[order]
+    return pd.DataFrame(
+        {
+            "player_id": player[starts],
+            "market": market[starts],
+            "line": line[starts],
+            "player_name": lines["player_name"].to_numpy()[order][starts],
+            "over_book": books[best["over"]],
+            "over_odds": over[best["over"]],
+            "under_book": books[best["under"]],
+            "under_odds": under[best["under"]],
+            "consensus": [float(np.mean(fair[a:b])) for a, b in zip(starts, ends, strict=True)],
+            "prices": ends - starts,
+            "books": [sorted(books[a:b]) for a, b in zip(starts, ends, strict=True)],
+            "main_line": np.logical_or.reduceat(main, starts),
+        }
+    )
+
+
+def _ladders(offers: pd.DataFrame) -> Iterator[tuple[int, str, range]]:
+    """Each (player, market) and the positions of its lines, in `line_offers` order."""
+    player, market = offers["player_id"].to_numpy(), offers["market"].to_numpy()
+    change = np.ones(len(offers), bool)
+    change[1:] = (player[1:] != player[:-1]) | (market[1:] != market[:-1])
+    starts = np.flatnonzero(change)
+    for start, end in zip(starts, np.append(starts[1:], len(offers)), strict=True):
+        yield int(player[start]), str(market[start]), range(int(start), int(end))
+
+
+def _price_offers(
+    columns: dict[str, list[Any]],
+    ladders: list[tuple[int, str, str, int, range, PropDistribution]],
+    predictor: Predictor,
+    rules: BettingRules,
+) -> dict[int, dict[str, Any]]:
+    """The priced answer of every line of `ladders`, by its position in `line_offers`: one
+    `price_lines` call per stat, at the best prices against the books' consensus."""
+    by_stat: dict[str, list[tuple[int, PropDistribution]]] = {}
+    for _, market, _, _, ladder, dist in ladders:
+        by_stat.setdefault(market, []).extend((i, dist) for i in ladder)
+    answers: dict[int, dict[str, Any]] = {}
+    for market, lines in by_stat.items():
+        offers = [
+            Offer(
+                float(columns["line"][i]),
+                float(columns["over_odds"][i]),
+                float(columns["under_odds"][i]),
+            )
+            for i, _ in lines
+        ]
+        markets: list[Market | None] = [
+            Market(float(columns["consensus"][i]), int(columns["prices"][i]), "stored_lines")
+            for i, _ in lines
+        ]
+        dists = [dist for _, dist in lines]
+        priced = price_lines(dists, STATS[market], offers, markets, predictor, rules)
+        answers.update((i, answer) for (i, _), answer in zip(lines, priced, strict=True))
+    return answers
+
+
 def board(container: Container, query: BoardQuery) -> dict[str, Any]:
     """Every stored line of the date priced, best prices across books, ranked by EV (cached)."""
     query = query.normalized()
@@ -192,12 +305,17 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
         f"{service.champions.stamp()}"
     )
     with container.sessions() as session:
-        key += f":{service.inputs.data_as_of(session)}"
+        key += f":{service.inputs.data_stamp(session)}"
         cached = container.cache.get(key)
         if cached is not None:
             return dict(cached)
         lines = stored_lines(session, query)
-        frame = _day_frame(container, session, query.date) if len(lines) else None
+        whole_day = query == BoardQuery(query.date)
+        frame = (
+            _day_frame(container, session, query.date, lines if whole_day else None)
+            if len(lines)
+            else None
+        )
         statuses = frame_statuses(session, frame, query.date) if frame is not None else {}
     props: list[dict[str, Any]] = []
     players_out: dict[int, dict[str, Any]] = {}
@@ -205,63 +323,59 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
     rules = BettingRules.from_settings(container.settings)
     if frame is not None and len(frame):
         index = {int(pid): i for i, pid in enumerate(frame["player_id"])}
+        names = frame["player_name"].to_numpy()
         dists = _distributions(service, frame, lines)
-        for (pid, market), group in lines.groupby(["player_id", "market"]):
-            row = index.get(int(pid))
-            dist = dists.get((int(pid), str(market)))
-            status = statuses.get(int(pid))
+        teams, opponents = frame["team"].astype(str).tolist(), frame["opp"].astype(str).tolist()
+        offers = line_offers(lines)
+        columns = offers.to_dict("list")
+        priced: list[tuple[int, str, str, int, range, PropDistribution]] = []
+        for pid, market, ladder in _ladders(offers):
+            row = index.get(pid)
+            dist = dists.get((pid, market))
+            status = statuses.get(pid)
+            listed = columns["player_name"][ladder[0]]
+            name = str((names[row] if row is not None else None) or listed)
             if row is not None and status is not None and status.out:
                 left_off = players_out.setdefault(
-                    int(pid),
+                    pid,
                     {
-                        "player": str(
-                            frame["player_name"].iloc[row] or group["player_name"].iloc[0]
-                        ),
-                        "player_id": int(pid),
+                        "player": name,
+                        "player_id": pid,
                         "lines": 0,
                         "player_status": status_document(status),
                     },
                 )
-                left_off["lines"] += group["line"].nunique()
-                continue
-            if row is None or dist is None:
-                skipped += group["line"].nunique()
-                continue
-            spec = STATS[str(market)]
-            for line, rungs in group.groupby("line"):
-                over_best = rungs.iloc[int(american_to_decimal(rungs["over_price"]).argmax())]
-                under_best = rungs.iloc[int(american_to_decimal(rungs["under_price"]).argmax())]
-                consensus = float(np.mean(devig(rungs["over_price"], rungs["under_price"])))
-                offer = Offer(
-                    float(line), float(over_best["over_price"]), float(under_best["under_price"])
-                )
-                market = Market(consensus, len(rungs), "stored_lines")
-                priced = with_status(
-                    price_prop(dist, spec, offer, market, predictor, rules), status
-                )
-                if query.min_edge is not None and priced["edge"] < query.min_edge:
+                left_off["lines"] += len(ladder)
+            elif row is None or dist is None:
+                skipped += len(ladder)
+            else:
+                priced.append((pid, market, name, row, ladder, dist))
+        answers = _price_offers(columns, priced, predictor, rules)
+        for pid, market, name, row, ladder, dist in priced:
+            status = statuses.get(pid)
+            for i in ladder:
+                answer = with_status(answers[i], status)
+                if query.min_edge is not None and answer["edge"] < query.min_edge:
                     continue
                 props.append(
                     {
-                        "player": str(
-                            frame["player_name"].iloc[row] or rungs["player_name"].iloc[0]
-                        ),
-                        "player_id": int(pid),
-                        "team": str(frame["team"].iloc[row]),
-                        "opponent": str(frame["opp"].iloc[row]),
-                        "stat": spec.key,
-                        "line": float(line),
-                        "main_line": bool(rungs["is_main_line"].any()),
+                        "player": name,
+                        "player_id": pid,
+                        "team": teams[row],
+                        "opponent": opponents[row],
+                        "stat": market,
+                        "line": float(columns["line"][i]),
+                        "main_line": bool(columns["main_line"][i]),
                         "best_over": {
-                            "book": str(over_best["bookmaker"]),
-                            "odds": int(over_best["over_price"]),
+                            "book": columns["over_book"][i],
+                            "odds": int(columns["over_odds"][i]),
                         },
                         "best_under": {
-                            "book": str(under_best["bookmaker"]),
-                            "odds": int(under_best["under_price"]),
+                            "book": columns["under_book"][i],
+                            "odds": int(columns["under_odds"][i]),
                         },
-                        "books": sorted(rungs["bookmaker"].astype(str)),
-                        **priced,
+                        "books": columns["books"][i],
+                        **answer,
                         "model_version": dist.model_version,
                         "model_scope": dist.scope,
                     }

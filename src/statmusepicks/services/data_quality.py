@@ -5,6 +5,11 @@ when an ingester knows it, `details.rows_expected`), the `quarantine` reasons (a
 reason is a missing field) and the newest timestamps of box-score syncs, prop lines and injury
 reports. Daily rows are stored by `record_data_quality`; runs and freshness are read live
 because they are a handful of indexed rows.
+
+Besides one row per source (run kind), a day gets one row per upstream endpoint its runs
+called (`details.endpoints`, e.g. `nba_stats:leaguegamelog`, `odds_api:event_odds`): there
+`runs` counts requests and `failed_runs` the failed ones, so the upstream failure rate (and
+its alert) is told per endpoint.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ def run_quality(session: Session, since: dt.datetime, until: dt.datetime) -> pd.
     frame = pd.read_sql(query, session.connection())
     frame["started_at"] = as_utc(frame["started_at"])
     frame["rows_expected"] = [(details or {}).get("rows_expected") for details in frame["details"]]
+    frame["endpoints"] = [(details or {}).get("endpoints") or {} for details in frame["details"]]
     frame["failed"] = frame["status"].eq("failed")
     received = frame["rows_in"].where(frame["rows_in"] > 0)
     frame["quarantine_rate"] = frame["rows_quarantined"] / received
@@ -76,8 +82,58 @@ def run_quality(session: Session, since: dt.datetime, until: dt.datetime) -> pd.
     return frame.drop(columns=["details"])
 
 
+def endpoint_failure_rates(session: Session, as_of: dt.datetime) -> dict[str, tuple[int, int]]:
+    """(requests, failures) per upstream endpoint over the stored days of the alert window
+    (the as-of day and the day before)."""
+    first = as_of.date() - dt.timedelta(days=DAYS_BACK - 1)
+    rows = session.execute(
+        select(
+            DataQualityDaily.source,
+            func.sum(DataQualityDaily.runs),
+            func.sum(DataQualityDaily.failed_runs),
+        )
+        .where(DataQualityDaily.day >= first, DataQualityDaily.day <= as_of.date())
+        .group_by(DataQualityDaily.source)
+    ).all()
+    return {
+        source: (int(requests or 0), int(failures or 0))
+        for source, requests, failures in rows
+        if is_endpoint(source)
+    }
+
+
+def is_endpoint(source: str) -> bool:
+    """True for a data-quality row of one upstream endpoint (`<source>:<endpoint>`)."""
+    return ":" in source
+
+
+def endpoint_quality(runs: pd.DataFrame, as_of: dt.datetime) -> list[dict[str, Any]]:
+    """One row per UTC day and upstream endpoint: requests (as `runs`) and failures."""
+    totals: dict[tuple[dt.date, str], dict[str, int]] = {}
+    for started, endpoints in zip(runs["started_at"], runs["endpoints"], strict=True):
+        for label, calls in endpoints.items():
+            total = totals.setdefault((started.date(), label), {"requests": 0, "failures": 0})
+            total["requests"] += int(calls.get("requests", 0))
+            total["failures"] += int(calls.get("failures", 0))
+    return [
+        {
+            "day": day,
+            "source": label,
+            "computed_at": as_of,
+            "runs": total["requests"],
+            "failed_runs": total["failures"],
+            "rows_expected": None,
+            "rows_received": 0,
+            "rows_quarantined": 0,
+            "rows_missing_fields": 0,
+        }
+        for (day, label), total in sorted(totals.items())
+    ]
+
+
 def daily_quality(runs: pd.DataFrame, as_of: dt.datetime) -> list[dict[str, Any]]:
-    """One row per UTC day and source (run kind) from `run_quality`'s frame."""
+    """One row per UTC day and source (run kind) from `run_quality`'s frame, then one per day
+    and upstream endpoint."""
     rows = []
     days = runs["started_at"].dt.date
     for (day, source), group in runs.groupby([days, "kind"]):
@@ -95,7 +151,7 @@ def daily_quality(runs: pd.DataFrame, as_of: dt.datetime) -> list[dict[str, Any]
                 "rows_missing_fields": int(group["rows_missing_fields"].sum()),
             }
         )
-    return rows
+    return rows + endpoint_quality(runs, as_of)
 
 
 def record_data_quality(container: Container, as_of: dt.datetime) -> JobReport:

@@ -52,10 +52,12 @@ Cadence = Literal["daily", "game_day", "weekly"]
 @dataclass(frozen=True)
 class Job:
     """A job and its slots: local times (SYNC_TIMEZONE) on every day, on game days only, or
-    once a week on `weekday` (0 = Monday)."""
+    once a week on `weekday` (0 = Monday); `pre_tip` adds a slot ODDS_PRE_TIP_MINUTES before
+    the day's first tip-off, known only once the schedule (or the day's odds) is stored."""
 
     name: str
     run: JobRun
     at: tuple[str, ...]
     cadence: Cadence = "daily"
     weekday: int | None = None
+    pre_tip: bool = False

@@ -40,11 +40,9 @@ class KeyIdentity:
 
 
 @dataclass(frozen=True)
-class CreatedKey:
-    """A new key: the plaintext is shown once and never stored."""
+class CreatedKey(KeyIdentity):
+    """A new key: its identity, and the plaintext, shown once and never stored."""
 
-    key_id: int
-    name: str
     prefix: str
     key: str
 

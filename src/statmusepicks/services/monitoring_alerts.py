@@ -102,35 +102,44 @@ def roi_check(rows: list[dict[str, Any]], settings: Settings) -> Check:
     )
 
 
+# The per-source shares that may not exceed a limit: check, counted rows, out of, the limit's
+# setting, and the wording of the share in per cent.
+SOURCE_SHARES = (
+    (
+        "missing_data",
+        "rows_missing_fields",
+        "rows_received",
+        "alert_max_missing_rate",
+        "{:.1f} % of rows miss a field",
+    ),
+    (
+        "upstream_failures",
+        "failed_runs",
+        "runs",
+        "alert_max_upstream_failure_rate",
+        "{:.0f} % of runs failed",
+    ),
+)
+
+
 def quality_checks(rows: list[DataQualityDaily], settings: Settings) -> Iterator[Check]:
     """Missing fields and upstream failures per source over the last two days' runs."""
     by_source: dict[str, list[DataQualityDaily]] = defaultdict(list)
     for row in rows:
         by_source[row.source].append(row)
     for source, source_rows in sorted(by_source.items()):
-        received = sum(r.rows_received for r in source_rows)
-        missing = sum(r.rows_missing_fields for r in source_rows) / received if received else None
-        limit = settings.alert_max_missing_rate
-        yield Check(
-            "missing_data",
-            source,
-            missing,
-            limit,
-            _judged(missing, limit, True),
-            f"{source}: {100 * (missing or 0):.1f} % of rows miss a field "
-            f"(limit {100 * limit:.0f} %)",
-        )
-        runs = sum(r.runs for r in source_rows)
-        failed = sum(r.failed_runs for r in source_rows) / runs if runs else None
-        limit = settings.alert_max_upstream_failure_rate
-        yield Check(
-            "upstream_failures",
-            source,
-            failed,
-            limit,
-            _judged(failed, limit, True),
-            f"{source}: {100 * (failed or 0):.0f} % of runs failed (limit {100 * limit:.0f} %)",
-        )
+        for kind, part, whole, limit_setting, wording in SOURCE_SHARES:
+            total = sum(getattr(r, whole) for r in source_rows)
+            share = sum(getattr(r, part) for r in source_rows) / total if total else None
+            limit = float(getattr(settings, limit_setting))
+            yield Check(
+                kind,
+                source,
+                share,
+                limit,
+                _judged(share, limit, True),
+                f"{source}: {wording.format(100 * (share or 0))} (limit {100 * limit:.0f} %)",
+            )
 
 
 def freshness_checks(session: Session, as_of: dt.datetime, settings: Settings) -> Iterator[Check]:

@@ -21,7 +21,7 @@ from statmusepicks.data.db.models_jobs import JobRunRecord
 from statmusepicks.data.db.models_monitoring import ModelDailyMetrics, MonitoringAlert
 from statmusepicks.evaluation.daily_scores import window_scores
 from statmusepicks.services.container import Container
-from statmusepicks.services.data_quality import freshness
+from statmusepicks.services.data_quality import endpoint_failure_rates, freshness
 from statmusepicks.services.monitoring import stored_days
 
 log = get_logger(__name__)
@@ -71,6 +71,20 @@ def _freshness_family(session: Session, now: dt.datetime) -> Metric:
     return family
 
 
+def _endpoint_families(session: Session, now: dt.datetime) -> Iterator[Metric]:
+    labels = ["endpoint"]
+    requests = _gauge("upstream_requests", "Upstream requests per endpoint, last 2 days.", labels)
+    rate = _gauge(
+        "upstream_failure_rate", "Share of failed upstream requests per endpoint.", labels
+    )
+    for endpoint, (sent, failed) in sorted(endpoint_failure_rates(session, now).items()):
+        requests.add_metric([endpoint], float(sent))
+        if sent:
+            rate.add_metric([endpoint], failed / sent)
+    yield requests
+    yield rate
+
+
 def _alert_family(session: Session) -> Metric:
     family = _gauge("alerts_open", "Monitoring alerts open now, by rule.", ["rule"])
     counts = session.execute(
@@ -115,6 +129,7 @@ class MonitoringCollector:
                 families = [
                     *_model_families(session, self.container.settings.monitoring_window_days),
                     _freshness_family(session, self.now()),
+                    *_endpoint_families(session, self.now()),
                     _alert_family(session),
                     *_job_families(session),
                 ]

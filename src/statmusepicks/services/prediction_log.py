@@ -1,8 +1,11 @@
 """The prediction log: every served prediction appended to `predictions`, off the request path.
 
 Rows are queued by the request thread and written in batches by one background thread; the
-container closes the recorder (writing what is left) before it disposes the engine. Under an
-A/B test the unserved arm's price goes to `shadow_predictions` through the same writer.
+container closes the recorder (writing what is left) before it disposes the engine. Each served
+prediction is stamped when it is queued and appended to the record's hash chain
+(`data/repositories/record_chain.py`), whose lock keeps the chain linear however many workers
+write. Under an A/B test the unserved arm's price goes to `shadow_predictions` through the same
+writer (outside the chain: it was never served).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from statmusepicks.core.logging import get_logger
 from statmusepicks.data.db.models import Prediction
+from statmusepicks.data.repositories.record_chain import append_predictions
 from statmusepicks.services.experiments import CHAMPION_ARM
 from statmusepicks.services.prediction_request import PredictionRequest
 
@@ -39,8 +43,9 @@ class PredictionRecorder:
         atexit.register(self.close)
 
     def record(self, row: dict[str, Any], table: type[DeclarativeBase] = Prediction) -> None:
-        """Queue one row of `table` (the prediction log, or the shadow log of an A/B test)."""
-        self._queue.put((table, row))
+        """Queue one row of `table` (the prediction log, or the shadow log of an A/B test),
+        stamped with the moment it was served."""
+        self._queue.put((table, {"created_at": dt.datetime.now(dt.UTC)} | row))
 
     def close(self) -> None:
         """Stop the writer thread and write what is left."""
@@ -66,11 +71,15 @@ class PredictionRecorder:
                 except queue.Empty:
                     break
                 tables.setdefault(table, []).append(row)
+            served = tables.pop(Prediction, [])
+            if served:
+                with self.engine.begin() as connection:
+                    append_predictions(connection, served, at=dt.datetime.now(dt.UTC))
             if tables:
                 with self.engine.begin() as connection:
                     for table, rows in tables.items():
                         connection.execute(insert(table), rows)
-            return sum(len(rows) for rows in tables.values())
+            return len(served) + sum(len(rows) for rows in tables.values())
 
 
 def log_row(

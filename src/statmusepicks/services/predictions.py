@@ -11,7 +11,8 @@ champion models and their reloads (`champions`) and the cached feature rows
 Hot path: the predictor is loaded once per process; the player's name resolution, the data
 stamp, the feature rows and the distributions are held in memory, and the whole answer is
 cached (1 h) under a key holding everything that changes it (prices, date, opponent, model
-versions, data as-of).
+versions, the data stamp: a sync the worker runs reaches this process's answers and rows within
+`STAMP_SECONDS`).
 Served predictions are appended to `predictions` by a background writer, off the request path.
 """
 
@@ -24,7 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
-import pandas as pd
 from cachetools import TTLCache
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,6 @@ from statmusepicks.services.explanations import DISCLAIMER, explain
 from statmusepicks.services.prediction_features import (
     FEATURE_CACHE_SECONDS,
     FEATURE_CACHE_SIZE,
-    FeatureKey,
     PredictionFeatures,
 )
 from statmusepicks.services.prediction_log import PredictionRecorder, log_row
@@ -65,7 +64,7 @@ from statmusepicks.services.pricing import (
     refuse_if_out,
     with_status,
 )
-from statmusepicks.services.serving_inputs import ServingTarget, player_statuses
+from statmusepicks.services.serving_inputs import ServingTarget
 
 log = get_logger(__name__)
 
@@ -129,10 +128,14 @@ class PredictionService:
 
     # -- use case ----------------------------------------------------------------------------
     def predict(
-        self, request: PredictionRequest, *, api_key_id: int | None = None
+        self, request: PredictionRequest, *, api_key_id: int | None = None, record: bool = True
     ) -> dict[str, Any]:
         """Price one prop (cached), and log it; under an A/B test of its stat both arms price
-        it, the user's arm is served and the other is logged as a shadow."""
+        it, the user's arm is served and the other is logged as a shadow.
+
+        `record=False` prices without logging: a slip's legs, priced to value the slip, are
+        no predictions served to bet on, and the track record grades only those.
+        """
         spec = validate_request(request)
         self.champions.check_promotions()
         champion = self.champions.get()
@@ -147,6 +150,8 @@ class PredictionService:
                 served, other = experiment.split(api_key_id, player.player_id, day)
                 answer = self._answer(session, player, spec, request, as_of, served.predictor)
                 shadow = self._answer(session, player, spec, request, as_of, other.predictor)
+        if not record:
+            return answer
         if experiment is None:
             self._log(answer, request, api_key_id)
         else:
@@ -163,7 +168,7 @@ class PredictionService:
         predictor: Predictor,
     ) -> dict[str, Any]:
         """The cached answer of one prop priced by `predictor`, computed on a miss."""
-        key = self._answer_key(player.player_id, spec, request, as_of, predictor)
+        key = self._answer_key(player.player_id, spec, request, predictor)
         answer = self.container.cache.get(key)
         if answer is None:
             answer = self._compute(session, player, spec, request, as_of, predictor)
@@ -214,7 +219,6 @@ class PredictionService:
         player_id: int,
         spec: StatSpec,
         request: PredictionRequest,
-        as_of: dt.date,
         predictor: Predictor,
     ) -> str:
         parts = (
@@ -226,7 +230,7 @@ class PredictionService:
             request.date.isoformat() if request.date else "next",
             (request.opponent or "").upper(),
             self.champions.stamp(predictor),
-            as_of.isoformat(),
+            self.inputs.stamp,
         )
         return "predict:" + ":".join(str(p) for p in parts)
 
@@ -236,8 +240,8 @@ class PredictionService:
         Best effort: whatever this cannot do (a bad item, a failing model) is left to the
         per-item path, which reports it on that item alone.
         """
-        targets: list[ServingTarget] = []
-        stats: dict[str, list[FeatureKey]] = {}
+        targets: dict[str, list[ServingTarget]] = {}
+        stamp = self.champions.stamp()
         with self.container.sessions() as session:
             as_of = self.inputs.data_as_of(session)
             for request in requests:
@@ -247,27 +251,24 @@ class PredictionService:
                 except StatMusePicksError:
                     continue
                 target = self.inputs.target_game(session, player, request, as_of)
-                targets.append(target)
-                stats.setdefault(spec.key, []).append(self.inputs.key(target))
-            self.inputs.prefetch(session, targets)
-        stamp = self.champions.stamp()
-        for stat, keys in stats.items():
-            found_rows = {k: self.inputs.cached(k) for k in dict.fromkeys(keys)}
-            todo = {
-                k: row
-                for k, row in found_rows.items()
-                if (*k, stat, stamp) not in self._distributions and row is not None
-            }
-            if len(todo) < 2:
-                continue
-            rows = pd.concat(list(todo.values()), ignore_index=True)
-            try:
-                found = self.champions.get().predict(rows, stat)
-            except Exception as exc:
-                log.info("batch pricing fell back to items", stat=stat, error=repr(exc))
-                continue
-            for key, dist in zip(todo, found, strict=True):
-                self._distributions[(*key, stat, stamp)] = dist
+                targets.setdefault(spec.key, []).append(target)
+            self.inputs.prefetch(session, [t for group in targets.values() for t in group])
+            for stat, group in targets.items():
+                todo = {
+                    key: target
+                    for target in group
+                    if (key := (*self.inputs.key(target), stat, stamp)) not in self._distributions
+                }
+                if len(todo) < 2:
+                    continue
+                rows = self.inputs.rows(session, list(todo.values()))
+                try:
+                    found = self.champions.get().predict(rows, stat)
+                except Exception as exc:
+                    log.info("batch pricing fell back to items", stat=stat, error=repr(exc))
+                    continue
+                for key, dist in zip(todo, found, strict=True):
+                    self._distributions[key] = dist
 
     def _compute(
         self,
@@ -279,7 +280,7 @@ class PredictionService:
         predictor: Predictor,
     ) -> dict[str, Any]:
         target = self.inputs.target_game(session, player, request, as_of)
-        status = player_statuses(session, [target]).get(player.player_id)
+        status = self.inputs.status(session, target)
         refuse_if_out(player.name, status)
         # One distribution per player, game and stat serves every line and price asked for it.
         dist_key = (*self.inputs.key(target), spec.key, self.champions.stamp(predictor))
@@ -353,10 +354,14 @@ class PredictionService:
 
 def invalidate_predictions(container: Container) -> int:
     """Drop every cached answer and board (call on promotion and when new data arrives), and
-    this process's feature rows, distributions and indexed team games."""
-    prediction_service(container).forget()
+    this process's feature rows, distributions and indexed team games; a serving process
+    then rebuilds the next games' rows in the background."""
+    service = prediction_service(container)
+    service.forget()
     container.board_frames.clear()
     container.team_games.expire()
+    if service.inputs.prepared:
+        service.inputs.refresh_in_background()
     return container.cache.delete_prefix("predict:") + container.cache.delete_prefix("board:")
 
 

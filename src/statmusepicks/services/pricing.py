@@ -13,6 +13,8 @@ assumes he plays his usual minutes.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from statmusepicks.core.errors import PlayerOutError
-from statmusepicks.core.numbers import finite_or_none
 from statmusepicks.core.settings import Settings
 from statmusepicks.core.stats import SEASON_AVERAGE_SCOPE, StatSpec
 from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.repositories.availability import ReportedStatus
-from statmusepicks.evaluation.odds import devig, expected_value, fair_american, kelly_stake
-from statmusepicks.models.distributions import PropDistribution
+from statmusepicks.evaluation.odds import (
+    devig,
+    expected_value,
+    fair_american_prices,
+    kelly_stakes,
+)
+from statmusepicks.models.distributions import FloatArray, PropDistribution, split_line
 from statmusepicks.models.predictor import Predictor
 
 
@@ -87,8 +93,11 @@ def market_probability(
 
 
 def _finite(value: float, digits: int = 4) -> float:
-    """A rounded JSON number; a non-finite one (a degenerate distribution) prices as 0."""
-    return finite_or_none(value, digits) or 0.0
+    """A rounded JSON number; a non-finite one (a degenerate distribution) prices as 0 (and
+    -0.0 as 0). Called about 16 times per priced line, so it skips `finite_or_none`'s checks of
+    values that are not numbers: every value here is a float."""
+    number = float(value)
+    return (round(number, digits) or 0.0) if math.isfinite(number) else 0.0
 
 
 def price_prop(
@@ -100,61 +109,130 @@ def price_prop(
     rules: BettingRules,
 ) -> dict[str, Any]:
     """Probabilities, fair odds, EV, edge, Kelly and the recommendation for one distribution."""
-    line = offer.line
-    push = dist.prob_push(line)
-    model_over = dist.prob_over_no_push(line)
-    offered = float(devig(offer.odds_over, offer.odds_under))
-    if market is not None:
-        over_np = predictor.combine_with_market(model_over, market.over_probability, spec.key)
-        market_over, market_source = market.over_probability, market.source
-    else:
-        over_np = float(predictor.calibrate(np.array([model_over]), spec.key)[0])
-        market_over, market_source = offered, "offered_prices"
+    return price_lines([dist], spec, [offer], [market], predictor, rules)[0]
+
+
+def price_lines(
+    dists: Sequence[PropDistribution],
+    spec: StatSpec,
+    offers: Sequence[Offer],
+    markets: Sequence[Market | None],
+    predictor: Predictor,
+    rules: BettingRules,
+) -> list[dict[str, Any]]:
+    """`price_prop` of many lines of one stat, line i priced from `dists[i]`: the CDFs, the
+    calibration and the market stacking run once over all the lines (elementwise, so every line
+    gets the numbers it would get alone); the board prices a whole stat in one call."""
+    lines = np.array([offer.line for offer in offers], float)
+    over_raw, under_raw, push = _split(dists, lines)
+    total = over_raw + under_raw
+    model_over = np.where(total > 0, over_raw / np.where(total > 0, total, 1.0), 0.5)
+    odds_over = np.array([offer.odds_over for offer in offers], float)
+    odds_under = np.array([offer.odds_under for offer in offers], float)
+    offered = devig(odds_over, odds_under)
+    known = np.array([market is not None for market in markets], bool)
+    market_over = np.array(
+        [offered[i] if m is None else m.over_probability for i, m in enumerate(markets)], float
+    )
+    over_np = np.empty(len(offers))
+    if known.any():
+        over_np[known] = predictor.market_aware(model_over[known], market_over[known], spec.key)
+    if not known.all():
+        over_np[~known] = predictor.calibrate(model_over[~known], spec.key)
     over = over_np * (1.0 - push)
     under = (1.0 - over_np) * (1.0 - push)
-    ev_over = float(expected_value(over, under, offer.odds_over))
-    ev_under = float(expected_value(under, over, offer.odds_under))
+    ev_over = expected_value(over, under, odds_over)
+    ev_under = expected_value(under, over, odds_under)
     edge_over = over_np - market_over
-    edge_under = -edge_over
-    if edge_over >= edge_under:
-        side, edge, ev, odds, win, lose = "OVER", edge_over, ev_over, offer.odds_over, over, under
-    else:
-        side, edge, ev, odds, win, lose = (
-            "UNDER",
-            edge_under,
-            ev_under,
-            offer.odds_under,
-            under,
-            over,
+    takes_over = edge_over >= -edge_over
+    edge = np.where(takes_over, edge_over, -edge_over)
+    ev = np.where(takes_over, ev_over, ev_under)
+    recommended = (edge > rules.edge_threshold) & (ev > 0)
+    kelly = kelly_stakes(
+        np.where(takes_over, over, under),
+        np.where(takes_over, under, over),
+        np.where(takes_over, odds_over, odds_under),
+        fraction=rules.kelly_fraction,
+        cap=rules.kelly_cap,
+    )
+    # The larger EV as Python's max picks it (the first unless the second is larger), so a
+    # NaN lands where the scalar arithmetic put it; the same for the favoured side.
+    larger_ev = np.where(ev_under > ev_over, ev_under, ev_over)
+    settled = {
+        "takes_over": takes_over,
+        "recommended": recommended,
+        "over_probability": over,
+        "under_probability": under,
+        "push_probability": push,
+        "expected_value": np.where(recommended, ev, larger_ev),
+        "expected_value_over": ev_over,
+        "expected_value_under": ev_under,
+        "confidence_probability": np.where(1.0 - over_np > over_np, 1.0 - over_np, over_np),
+        "kelly_fraction": np.where(recommended, kelly, 0.0),
+        "edge": edge,
+        "model_over_probability": model_over,
+        "market_over_probability": market_over,
+        "fair_odds_over": fair_american_prices(over_np),
+        "fair_odds_under": fair_american_prices(1.0 - over_np),
+    }
+    columns = {name: values.tolist() for name, values in settled.items()}
+    return [
+        _answer(dists[i], markets[i], {name: values[i] for name, values in columns.items()}, rules)
+        for i in range(len(offers))
+    ]
+
+
+def _split(
+    dists: Sequence[PropDistribution], lines: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(P(over), P(under), P(push)) of line i under `dists[i]`, one CDF call per family."""
+    mean = np.array([dist.mean for dist in dists], float)
+    variance = np.array([dist.variance for dist in dists], float)
+    kinds = [(dist.family, dist.lattice) for dist in dists]
+    over, under, push = (np.empty(len(dists)) for _ in range(3))
+    for family, lattice in set(kinds):
+        where = np.array([kind == (family, lattice) for kind in kinds], bool)
+        over[where], under[where], push[where] = split_line(
+            family, mean[where], variance[where], lines[where], lattice
         )
-    recommended = edge > rules.edge_threshold and ev > 0
-    kelly = kelly_stake(win, lose, odds, fraction=rules.kelly_fraction, cap=rules.kelly_cap)
-    favoured = max(over_np, 1.0 - over_np)
+    return over, under, push
+
+
+def _answer(
+    dist: PropDistribution,
+    market: Market | None,
+    settled: dict[str, Any],
+    rules: BettingRules,
+) -> dict[str, Any]:
+    """The answer's fields of one line, from the numbers `price_lines` settled for all lines."""
+    side = "OVER" if settled["takes_over"] else "UNDER"
+    recommended = settled["recommended"]
     label = "low"
     if dist.scope != SEASON_AVERAGE_SCOPE and recommended:
-        label = "high" if edge > 2 * rules.edge_threshold else "medium"
+        label = "high" if settled["edge"] > 2 * rules.edge_threshold else "medium"
+    favoured = settled["confidence_probability"]
     return {
         "predicted_value": _finite(dist.mean, 2),
-        "over_probability": _finite(over),
-        "under_probability": _finite(under),
-        "push_probability": _finite(push),
+        "over_probability": _finite(settled["over_probability"]),
+        "under_probability": _finite(settled["under_probability"]),
+        "push_probability": _finite(settled["push_probability"]),
         "recommendation": side if recommended else None,
         "decision": side if recommended else "PASS",
-        "expected_value": _finite(ev if recommended else max(ev_over, ev_under)),
-        "expected_value_over": _finite(ev_over),
-        "expected_value_under": _finite(ev_under),
+        "expected_value": _finite(settled["expected_value"]),
+        "expected_value_over": _finite(settled["expected_value_over"]),
+        "expected_value_under": _finite(settled["expected_value_under"]),
         "confidence": _finite(100.0 * favoured, 1),
         "confidence_probability": _finite(favoured),
         "confidence_label": label,
-        "kelly_fraction": _finite(kelly if recommended else 0.0),
-        "edge": _finite(edge),
+        "kelly_fraction": _finite(settled["kelly_fraction"]),
+        "edge": _finite(settled["edge"]),
         "edge_side": side,
-        "model_over_probability": _finite(model_over),
-        "market_over_probability": _finite(market_over),
-        "market_source": market_source,
+        "model_over_probability": _finite(settled["model_over_probability"]),
+        "market_over_probability": _finite(settled["market_over_probability"]),
+        "market_source": market.source if market is not None else "offered_prices",
         "market_books": market.books if market is not None else 0,
-        "fair_odds_over": round(fair_american(over_np), 1),
-        "fair_odds_under": round(fair_american(1.0 - over_np), 1),
+        "fair_odds_over": round(settled["fair_odds_over"], 1),
+        "fair_odds_under": round(settled["fair_odds_under"], 1),
         "std": _finite(dist.std, 3),
     }
 

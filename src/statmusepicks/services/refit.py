@@ -1,13 +1,16 @@
 """The nightly refit of calibration and the market stack on every settled line in the database.
 
-Walk-forward: run as of a moment, the refit reads only lines of games before that moment's
-local date, each book's closing main line captured by then, settled against the stored box
-scores. The serving champions price those lines (features from games strictly before each
-line's date, so a line's own outcome is never an input); per stat, the isotonic calibrator and
-the logistic model/market stack are fitted on them (`models/line_pricing.fit_line_models`, the
-same code training uses) and stored in `market_fits` with the window, the line count, and the
-Brier score of the weights served until now and of the new ones on the same lines. The
-prediction service picks the new fit up at its next promotion check (`services/market_fits`).
+Walk-forward: run as of a moment, the refit reads only lines of games before that moment's local
+date, each book's closing main line captured by then, settled against the stored box scores. A
+stat is refitted once it has MARKET_REFIT_MIN_PROPS settled props; until then it keeps the
+weights it had. The serving champions price those lines (features from games strictly before
+each line's date, so a line's own outcome is never an input); per stat, the isotonic calibrator
+and the logistic model/market stack are fitted on them (`models/line_pricing.fit_line_models`,
+the same code training uses) and stored in `market_fits` with the window, the line count, and
+the Brier score of the weights served until now and of the new ones on the same lines. This
+process's predictor is reloaded with the new weights at once (the worker's board and a replay
+serve from it); other processes pick the fit up at their next promotion check
+(`services/market_fits`).
 
 Lines inside the champions' training window are in-sample for the model's mean: a production
 model refitted through the latest season has seen those games, which flatters its weight in
@@ -41,6 +44,7 @@ from statmusepicks.models.predictor import Predictor, load_predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.jobs import JobReport
 from statmusepicks.services.market_fits import stacked_models, with_market_fits
+from statmusepicks.services.predictions import prediction_service
 
 JOB = "market_refit"
 
@@ -134,10 +138,20 @@ def refit_market_stack(container: Container, as_of: dt.datetime) -> JobReport:
     if priced.empty:
         report.details["skipped"] = "no settled line has a feature row"
         return report
-    calibrators, stacker = fit_line_models(priced)
-    fits = fit_rows(priced, served, calibrators, stacker, as_of)
+    props = priced.drop_duplicates(["stat", "player_id", "game_date"])["stat"].value_counts()
+    enough = props[props >= container.settings.market_refit_min_props].index
+    too_few = {str(stat): int(n) for stat, n in props.items() if stat not in enough}
+    fitted = priced[priced["stat"].isin(enough)]
+    if fitted.empty:
+        report.details = {"skipped": "too few settled props for every stat", "props": too_few}
+        return report
+    calibrators, stacker = fit_line_models(fitted)
+    fits = fit_rows(fitted, served, calibrators, stacker, as_of)
     with session_scope(container.sessions) as session:
         replace_market_fits(session, as_of, fits)
+    if fits:
+        # A predictor loaded once would serve the weights of its load time all season.
+        prediction_service(container).champions.reload()
     report.rows = len(fits)
     report.details = {
         "settled_lines": len(lines),
@@ -153,6 +167,7 @@ def refit_market_stack(container: Container, as_of: dt.datetime) -> JobReport:
             }
             for fit in fits
         },
-        "too_few_lines": sorted(set(priced["stat"].astype(str)) - set(stacker.weights)),
+        # Settled props of the stats left with their earlier weights (the market's, at first).
+        "too_few_props": too_few,
     }
     return report

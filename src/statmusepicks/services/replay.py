@@ -1,10 +1,12 @@
 """Use case: replay a stretch of a season day by day, exactly as the worker would have lived it.
 
 Each day runs the worker's own slots (`season_day.run_day`, the same runner and jobs) against
-the configured sources; then the board is taken as of the day's last slot, from the lines
-captured by then, and written to `boards/<date>.csv`. The next morning's box-score slot brings
-the games, and the board is graded into `graded/<date>.csv` (the last board is settled by the
-morning after the range). The report scores what was served per week and per stat.
+the configured sources; the `served_board` slot logs the day's board as served predictions
+(graded, scored daily and watched for drift by the next mornings' jobs), and the same board,
+from the lines captured by then, is written to `boards/<date>.csv`. The next morning's
+box-score slot brings the games, and the board is graded into `graded/<date>.csv` (the last
+board is settled by the morning after the range). The report scores what was served per week
+and per stat.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,16 +29,18 @@ from statmusepicks.data.repositories import players as repo
 from statmusepicks.evaluation.odds import devig
 from statmusepicks.evaluation.replay_report import write_replay_report
 from statmusepicks.evaluation.replay_summary import summarize_replay
+from statmusepicks.models.train_config import quick_config
 from statmusepicks.services.board import BoardQuery, board
+from statmusepicks.services.board_log import JOB as BOARD_JOB
 from statmusepicks.services.container import Container
 from statmusepicks.services.grading import settle
 from statmusepicks.services.jobs import Job, JobReport
 from statmusepicks.services.odds_jobs import sync_odds_snapshot
+from statmusepicks.services.retrain import weekly_retrain
 from statmusepicks.services.season_day import (
     SEASON_JOBS,
     DayOutcome,
     SlotRunner,
-    day_slots,
     run_day,
 )
 
@@ -83,6 +88,19 @@ def as_replayed(jobs: Sequence[Job]) -> list[Job]:
         replace(job, run=historical_odds_snapshot) if job.run is sync_odds_snapshot else job
         for job in jobs
     ]
+
+
+def with_quick_retrain(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs with the weekly retrain fitting the quick model set (a few minutes) instead of
+    the full pipeline (hours on two cores): a replay then still registers weekly challengers."""
+    quick = partial(weekly_retrain, base=quick_config())
+    return [replace(job, run=quick) if job.run is weekly_retrain else job for job in jobs]
+
+
+def board_moment(day: DayOutcome) -> dt.datetime:
+    """When the day's board was served: its `served_board` slot, else the day's last slot."""
+    served = [s.slot.as_of for s in day.slots if s.slot.job.name == BOARD_JOB]
+    return served[-1] if served else max(s.slot.as_of for s in day.slots)
 
 
 def board_frame(answer: dict[str, Any]) -> pd.DataFrame:
@@ -230,11 +248,11 @@ def replay_season(
     graded_boards: list[pd.DataFrame] = []
     day = start
     while day <= end:
-        result.days.append(run_day(container, day, runner=runner, jobs=jobs))
+        lived = run_day(container, day, runner=runner, jobs=jobs)
+        result.days.append(lived)
         if pending is not None:
             graded_boards.append(_settle(container, pending, output))
-        board_time = max(slot.as_of for slot in day_slots(day, container.settings, jobs))
-        served = served_board(container, day, board_time)
+        served = served_board(container, day, board_moment(lived))
         _write(served[BOARD_COLUMNS], output / "boards" / f"{day.isoformat()}.csv")
         log.info("replay.board_served", day=day.isoformat(), props=len(served))
         pending = served

@@ -6,13 +6,18 @@ world as it stood then. `SlotRunner.run` records each attempt in `job_runs`, ret
 job with exponential backoff (tenacity), alerts when the attempts run out, and skips a slot
 that already succeeded: running a day twice adds nothing. The live worker fires
 `SlotRunner.run` from APScheduler at each slot; `run_day` runs a whole day's slots in time order for
-`worker --once` and `statmusepicks replay`.
+`worker --once` and `statmusepicks replay`. Both take a day's slots from `planned_slots`: the
+fixed times plus, for the `pre_tip` jobs, ODDS_PRE_TIP_MINUTES before the first tip-off stored
+for that day (the schedule job of the same morning stores it).
 
 The default times follow the NBA day (New York): box scores are final by about 01:00 and
 NBA.com's corrections settle by morning, so the box scores go at 06:00, the feature store and
 grading follow; books post player props from the late morning, so lines are snapshotted from
 10:00 to 18:30, before the first evening tip-off (several snapshots also measure closing-line
-value; ODDS_SNAPSHOT_TIMES sets them).
+value; ODDS_SNAPSHOT_TIMES sets them), plus one 30 minutes before the day's first tip-off,
+when the closing prices are nearly set. The day's board is logged as served at 19:00, after
+the last fixed snapshot and before most tip-offs, so grading, the daily metrics, CLV and drift
+score what the product showed.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.db.models import Game, PropLine
 from statmusepicks.data.db.models_jobs import JobRunRecord
+from statmusepicks.services.alert_delivery import prop_alerts
+from statmusepicks.services.board_log import log_served_board
 from statmusepicks.services.closing_values import record_closing_values
 from statmusepicks.services.container import Container
 from statmusepicks.services.data_quality import record_data_quality
@@ -39,7 +46,7 @@ from statmusepicks.services.injury_jobs import sync_injuries
 from statmusepicks.services.jobs import Job, JobReport
 from statmusepicks.services.monitoring import record_daily_metrics
 from statmusepicks.services.monitoring_alerts import evaluate_alerts
-from statmusepicks.services.odds_jobs import sync_odds_snapshot
+from statmusepicks.services.odds_jobs import pre_tip_snapshot, sync_odds_snapshot
 from statmusepicks.services.refit import refit_market_stack
 from statmusepicks.services.retrain import weekly_retrain
 from statmusepicks.services.schedule_jobs import sync_schedule
@@ -50,6 +57,7 @@ from statmusepicks.services.sync import (
     sync_box_scores,
 )
 from statmusepicks.services.text_signals import extract_text_signals
+from statmusepicks.services.track_record_chain import export_record
 
 log = get_logger(__name__)
 
@@ -61,14 +69,23 @@ SEASON_JOBS: list[Job] = [
     Job("grade", grade_predictions, ("06:40",)),
     # At each odds slot's own time and listed before it, so a snapshot is priced with the
     # injury report as of that moment (keep its JOB_TIMES equal to ODDS_SNAPSHOT_TIMES).
-    Job("injuries", sync_injuries, ("10:00", "13:00", "16:00", "18:30"), cadence="game_day"),
+    Job(
+        "injuries",
+        sync_injuries,
+        ("10:00", "13:00", "16:00", "18:30"),
+        cadence="game_day",
+        pre_tip=True,
+    ),
     Job(
         "text_signals",
         extract_text_signals,
         ("10:10", "13:10", "16:10", "18:35"),
         cadence="game_day",
     ),
-    Job("odds_snapshot", sync_odds_snapshot, ("10:00", "13:00", "16:00", "18:30")),
+    Job("odds_snapshot", sync_odds_snapshot, ("10:00", "13:00", "16:00", "18:30"), pre_tip=True),
+    # Right after each snapshot (listed after it; ODDS_SNAPSHOT_TIMES sets both): edges, line
+    # moves, injury news.
+    Job("prop_alerts", prop_alerts, ("10:00", "13:00", "16:00", "18:30"), pre_tip=True),
     # After grading: yesterday's picks have closed and are settled.
     Job("closing_values", record_closing_values, ("06:45",)),
     Job("daily_metrics", record_daily_metrics, ("06:50",)),
@@ -78,8 +95,12 @@ SEASON_JOBS: list[Job] = [
     Job("drift", nightly_drift, ("07:10",)),
     # After grading, on every line settled by then; serving picks the fit up on its own.
     Job("market_refit", refit_market_stack, ("07:20",)),
+    # After grading: the day's hash-chained record, published for offline checks.
+    Job("record_export", export_record, ("07:30",)),
     # Monday before dawn, when no one is betting: challengers only, never promoted here.
     Job("weekly_retrain", weekly_retrain, ("03:00",), cadence="weekly", weekday=0),
+    # Last: the board as served after the day's snapshots, logged like any served answer.
+    Job("served_board", log_served_board, ("19:00",), cadence="game_day"),
 ]
 
 SlotStatus = Literal["succeeded", "failed", "skipped", "not_game_day"]
@@ -138,17 +159,44 @@ def slot_at(job: Job, day: dt.date, local_time: str, settings: Settings) -> Slot
     return Slot(job, local.astimezone(dt.UTC))
 
 
-def day_slots(day: dt.date, settings: Settings, jobs: Sequence[Job] = SEASON_JOBS) -> list[Slot]:
-    """Every slot of `day` in time order (weekly jobs only on their weekday); ties keep the
-    order of `jobs`, so a job listed after another at the same time runs after it."""
-    slots = [
+def day_slots(
+    day: dt.date,
+    settings: Settings,
+    jobs: Sequence[Job] = SEASON_JOBS,
+    *,
+    pre_tip: dt.datetime | None = None,
+) -> list[Slot]:
+    """Every slot of `day` in time order (weekly jobs only on their weekday), with a slot of
+    each `pre_tip` job at `pre_tip` when given; ties keep the order of `jobs`, so a job listed
+    after another at the same time runs after it. A pre-tip slot that falls on a fixed one
+    (first tip at 19:00, snapshot at 18:30) is that slot."""
+    slots = {
         slot_at(job, day, text, settings)
         for job in jobs
         if job.cadence != "weekly" or day.weekday() == job.weekday
         for text in job_times(job, settings)
-    ]
+    }
+    if pre_tip is not None:
+        slots |= {Slot(job, pre_tip.astimezone(dt.UTC)) for job in jobs if job.pre_tip}
     order = {job.name: index for index, job in enumerate(jobs)}
     return sorted(slots, key=lambda slot: (slot.as_of, order[slot.job.name]))
+
+
+def planned_slots(
+    container: Container, day: dt.date, jobs: Sequence[Job] = SEASON_JOBS
+) -> list[Slot]:
+    """The slots of `day` as the stored schedule knows them now (the pre-tip slots appear once
+    the day's first tip-off is stored)."""
+    return day_slots(day, container.settings, jobs, pre_tip=pre_tip_snapshot(container, day))
+
+
+def pre_tip_slots(
+    container: Container, day: dt.date, jobs: Sequence[Job] = SEASON_JOBS
+) -> list[Slot]:
+    """Only the slots of `day` that come from its first tip-off (what the live worker adds to
+    its fixed triggers each day)."""
+    fixed = set(day_slots(day, container.settings, jobs))
+    return [slot for slot in planned_slots(container, day, jobs) if slot not in fixed]
 
 
 def is_game_day(container: Container, day: dt.date) -> bool:
@@ -296,12 +344,24 @@ def run_day(
     runner: SlotRunner | None = None,
     jobs: Sequence[Job] = SEASON_JOBS,
 ) -> DayOutcome:
-    """Every slot of `day` (up to `until`) in time order, each as of its own time."""
+    """Every slot of `day` (up to `until`) in time order, each as of its own time.
+
+    The plan is read again after every slot: the morning's schedule job is what places the
+    pre-tip slots.
+    """
     runner = runner or SlotRunner(container, clock=wall_clock)
     outcome = DayOutcome(day)
-    for slot in day_slots(day, container.settings, jobs):
-        if until is not None and slot.as_of > until:
+    done: set[Slot] = set()
+    while True:
+        due = [
+            slot
+            for slot in planned_slots(container, day, jobs)
+            if slot not in done and (until is None or slot.as_of <= until)
+        ]
+        if not due:
             break
+        slot = due[0]
+        done.add(slot)
         result = runner.run(slot)
         log.info(
             "job.slot_done",

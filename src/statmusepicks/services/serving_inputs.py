@@ -134,11 +134,10 @@ def player_histories(
     seasons = repo.player_game_logs(session, ids, since=since, before=before)
     counts = seasons["player_id"].value_counts()
     thin = [pid for pid in ids if counts.get(pid, 0) < MIN_HISTORY_GAMES]
-    recent = [
-        repo.recent_player_game_logs(session, pid, before=before, limit=MIN_HISTORY_GAMES)
-        for pid in thin
-    ]
-    return pd.concat([*recent, seasons]).drop_duplicates(["player_id", "game_id"])
+    if not thin:
+        return seasons
+    recent = repo.players_recent_game_logs(session, thin, before=before, limit=MIN_HISTORY_GAMES)
+    return pd.concat([recent, seasons]).drop_duplicates(["player_id", "game_id"])
 
 
 def last_teams(history: pd.DataFrame, listed: Mapping[int, str]) -> dict[int, str]:

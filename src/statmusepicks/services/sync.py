@@ -38,11 +38,7 @@ from statmusepicks.data.ingest.injuries import (
 from statmusepicks.data.ingest.lines_file import LinesImportReport, import_lines_file
 from statmusepicks.data.ingest.odds import OddsSyncReport, sync_odds
 from statmusepicks.services.container import Container
-from statmusepicks.services.context import invalidate_player
-from statmusepicks.services.features import build_feature_store
-from statmusepicks.services.grading import grade
 from statmusepicks.services.jobs import JobReport
-from statmusepicks.services.predictions import invalidate_predictions
 
 log = get_logger(__name__)
 
@@ -141,6 +137,12 @@ def invalidate_cache(container: Container, player_ids: list[int]) -> None:
     league's latest games too, so those prefixes go whole (the morning sync runs when traffic
     is lowest).
     """
+    # The serving modules import the models (scikit-learn, SciPy: about a second of CPU);
+    # importing them here, once a sync changed something, keeps `ingest` and the other
+    # commands that load this module quick to start.
+    from statmusepicks.services.context import invalidate_player
+    from statmusepicks.services.predictions import invalidate_predictions
+
     contexts = sum(invalidate_player(container.cache, player_id) for player_id in player_ids)
     opponents = container.cache.delete_prefix("opponent:")
     predictions = invalidate_predictions(container)
@@ -251,6 +253,8 @@ def refresh_features(container: Container, as_of: dt.datetime) -> JobReport:
     The store holds only what the syncs stored, and every sync stops before its as-of day, so
     the store of a slot never holds a later game.
     """
+    from statmusepicks.services.features import build_feature_store
+
     info = build_feature_store(container)
     log.info("sync.features_refreshed", version=info.version, rows=info.rows, reused=info.reused)
     return JobReport(
@@ -263,6 +267,8 @@ def refresh_features(container: Container, as_of: dt.datetime) -> JobReport:
 
 def grade_predictions(container: Container, as_of: dt.datetime) -> JobReport:
     """Season job: settle served predictions of the games before the slot's day."""
+    from statmusepicks.services.grading import grade
+
     report = grade(container, now=as_of)
     log.info(
         "sync.predictions_graded", graded=report.graded, void=report.void, pending=report.pending

@@ -38,7 +38,6 @@ from statmusepicks.models.dataset import target_column, write_snapshot
 from statmusepicks.models.registry import CHALLENGER, ModelRegistry, load_champions
 from statmusepicks.models.train_config import TrainConfig, quick_config
 from statmusepicks.models.training import TrainingRun, train_models
-from statmusepicks.models.tuning import tune_stat
 from statmusepicks.services.container import Container, build_container
 
 log = get_logger(__name__)
@@ -134,6 +133,7 @@ def training_report(run: TrainingRun, player_logs: pd.DataFrame) -> dict[str, pd
             "features": len(fit.features),
             "spread": fit.spread.family,
             "seconds": round(fit.seconds, 1),
+            "tuning_seconds": round(fit.tuning_seconds, 1),
         }
         row |= {f"mae_{k}": v for k, v in fit.variant_scores.items()}
         complete = joined.dropna(subset=list(POINT_BASELINES))
@@ -189,7 +189,7 @@ def train(
     lines: pd.DataFrame | None = None,
     alias: str | None = None,
 ) -> TrainingSummary:
-    """Train, register and report. `trials` > 0 tunes XGBoost with Optuna first.
+    """Train, register and report. `trials` > 0 tunes each stat's XGBoost with Optuna first.
 
     With `as_of`, only rows dated before its day (New York) are read: feature rows, the prop
     lines that fit calibration, the box scores of the report, as a model trained that day saw.
@@ -217,17 +217,13 @@ def train(
             ray_address=settings.ray_address,
             progress=progress,
         )
-    tuned: dict[str, dict[str, Any]] = {}
     if trials > 0:
-        for stat in config.stats:
-            result = tune_stat(
-                frame, stat, split=config.split, storage=settings.database_url, trials=trials
-            )
-            tuned[stat] = result.best_params
-        config = replace(config, params={f"{s}:xgboost": p for s, p in tuned.items() if p})
+        # Each stat's study runs in its global-fit task, side by side with the other stats'.
+        config = replace(config, trials=trials, tuning_storage=settings.database_url)
     if not config.quick:
         write_snapshot(frame, settings.var_dir / "datasets", feature_code_version=store_version)
     run = train_models(frame, config, lines if len(lines) else None)
+    tuned = {stat: fit.tuned for stat, fit in run.fits.items() if fit.tuned}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     report = write_tables(
         training_report(run, player_logs),

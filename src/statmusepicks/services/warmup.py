@@ -1,11 +1,11 @@
 """Serving warm-up and readiness: the shared lookups every answer needs, loaded once per process.
 
-A first request must not build the champion predictor, the indexed team games or the player
-name table: building them takes seconds, and concurrent first requests would each wait behind
-it. The app's start-up calls `warm_up` (the server accepts connections only after it), and
-`GET /health/ready` answers 200 only once every part is loaded. A part that failed (the
-database was unreachable at start-up) is retried by the next readiness check, in the
-background, so a process recovers without a restart.
+A first request must not build the champion predictor, the indexed team games, the player
+name table or the feature rows of the players' next games: building them takes seconds, and
+concurrent first requests would each wait behind it. The app's start-up calls `warm_up` (the
+server accepts connections only after it), and `GET /health/ready` answers 200 only once every
+part is loaded. A part that failed (the database was unreachable at start-up) is retried by the
+next readiness check, in the background, so a process recovers without a restart.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ log = get_logger(__name__)
 PREDICTOR = "predictor"
 TEAM_GAMES = "team_games"
 NAME_TABLE = "name_table"
-PARTS = (PREDICTOR, TEAM_GAMES, NAME_TABLE)
+FEATURE_ROWS = "feature_rows"
+PARTS = (PREDICTOR, TEAM_GAMES, NAME_TABLE, FEATURE_ROWS)
 
 
 class Readiness(BaseModel):
@@ -34,7 +35,8 @@ class Readiness(BaseModel):
     ok: bool
     loaded: list[str] = Field(examples=[list(PARTS)])
     missing: list[str] = Field(
-        examples=[[]], description="Parts not loaded yet (predictor, team_games, name_table)."
+        examples=[[]],
+        description="Parts not loaded yet (predictor, team_games, name_table, feature_rows).",
     )
     models: int = Field(ge=0, description="Champion models served (0: season averages only).")
 
@@ -66,10 +68,16 @@ def _load_name_table(container: Container) -> None:
         alias_table(connection)
 
 
+def _build_feature_rows(container: Container) -> None:
+    with container.sessions() as session:
+        prediction_service(container).inputs.prepare_upcoming(session)
+
+
 STEPS: dict[str, Callable[[Container], None]] = {
     PREDICTOR: _load_predictor,
     TEAM_GAMES: _load_team_games,
     NAME_TABLE: _load_name_table,
+    FEATURE_ROWS: _build_feature_rows,
 }
 
 

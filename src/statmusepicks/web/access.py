@@ -1,8 +1,10 @@
 """Who may see a page: the 18+/21+ confirmation (a cookie) and, for deployments, an API key.
 
-Pages call `guard(request)` first and return its redirect when there is one. The key check is
-off by default (DASHBOARD_REQUIRES_KEY=false): on 127.0.0.1 the board and player pages need no
-key. When on, a key comes as `X-API-Key`, `Authorization: Bearer`, or the cookie set by /login.
+Guarded pages depend on `viewer`, which raises `PageRedirect` with `guard`'s redirect (the app
+answers with it), so a page runs only for a visitor who may see it. The key
+check is off by default (DASHBOARD_REQUIRES_KEY=false): on 127.0.0.1 the board and player pages
+need no key. When on, a key comes as `X-API-Key`, `Authorization: Bearer`, or the cookie set by
+/login.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from statmusepicks.core.errors import AuthenticationError, ForbiddenError
 from statmusepicks.services.container import Container
+from statmusepicks.services.keys import check_key
 
 AGE_COOKIE = "smp_age_confirmed"
 KEY_COOKIE = "smp_api_key"
@@ -65,6 +68,29 @@ def key_is_valid(container: Container, key: str, check: KeyCheck) -> bool:
     except (AuthenticationError, ForbiddenError):
         return False
     return True
+
+
+class PageRedirect(Exception):
+    """Raised by the guard dependency of a page the visitor may not see yet; the app answers
+    with `response` (the redirect) instead of the page."""
+
+    def __init__(self, response: RedirectResponse) -> None:
+        super().__init__(response.headers["location"])
+        self.response = response
+
+
+def viewer(request: Request) -> None:
+    """Dependency of the guarded pages: a visitor who has not confirmed their age (or shown a
+    valid key where one is required) is redirected there instead."""
+    container: Container = request.app.state.container
+    if (redirect := guard(request, container, check_key)) is not None:
+        raise PageRedirect(redirect)
+
+
+async def answer_redirect(_request: Request, exc: Exception) -> Response:
+    """The app's handler of `PageRedirect`."""
+    assert isinstance(exc, PageRedirect)
+    return exc.response
 
 
 def guard(request: Request, container: Container, check: KeyCheck) -> RedirectResponse | None:

@@ -26,6 +26,8 @@ from statmusepicks.services.monitoring_state import window_by_stat
 CHART_DAYS = 60
 RECENT = 10
 SERIES = ("brier", "market_brier", "model_brier_on_market", "ece", "roi", "clv")
+# What the page shows of an alert: every column but the row id.
+ALERT_FIELDS = ("rule", "subject", "opened_at", "cleared_at", "value", "threshold", "message")
 
 
 def daily_series(container: Container, days: int = CHART_DAYS) -> dict[str, list[Any]]:
@@ -44,15 +46,7 @@ def daily_series(container: Container, days: int = CHART_DAYS) -> dict[str, list
 
 
 def _alert(alert: MonitoringAlert) -> dict[str, Any]:
-    return {
-        "rule": alert.rule,
-        "subject": alert.subject,
-        "opened_at": alert.opened_at,
-        "cleared_at": alert.cleared_at,
-        "value": alert.value,
-        "threshold": alert.threshold,
-        "message": alert.message,
-    }
+    return {field: getattr(alert, field) for field in ALERT_FIELDS}
 
 
 def alerts_view(container: Container) -> dict[str, list[dict[str, Any]]]:

@@ -8,6 +8,7 @@ section (see rendering.section) while the rest of the page renders.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.types import DecoratedCallable
 
 from statmusepicks.core.errors import (
     AmbiguousError,
@@ -26,16 +28,18 @@ from statmusepicks.core.errors import (
 from statmusepicks.core.stats import STATS, resolve_stat
 from statmusepicks.services.backtests import MAX_BACKTEST_ID, get_backtest, list_backtests
 from statmusepicks.services.container import Container
-from statmusepicks.services.grading import track_record
 from statmusepicks.services.keys import check_key
 from statmusepicks.services.models import loaded_models
 from statmusepicks.services.status import health_report
+from statmusepicks.services.track_record import track_record
 from statmusepicks.web import (
     access,
+    dashboard_alerts,
     dashboard_board,
     dashboard_models,
     dashboard_monitoring,
     dashboard_players,
+    dashboard_slips,
     dashboard_status,
     player_analysis,
 )
@@ -43,6 +47,8 @@ from statmusepicks.web.rendering import STATIC_DIR, Section, render, section
 
 router = APIRouter()
 router.include_router(player_analysis.router)
+router.include_router(dashboard_slips.router)
+router.include_router(dashboard_alerts.router)
 __all__ = ["STATIC_DIR", "router"]
 
 STAT_CHOICES = [(spec.key, spec.label) for spec in STATS.values()]
@@ -100,6 +106,15 @@ def _error_page(
 
 
 # ----------------------------------------------------------------------------- access
+def _back_to(
+    next_path: str, cookie: str, value: str, max_age: int, **flags: Any
+) -> RedirectResponse:
+    """Go where the visitor was headed, remembering `cookie` (HTTP-only) for `max_age` s."""
+    response = RedirectResponse(access.safe_next(next_path), status_code=303)
+    response.set_cookie(cookie, value, max_age=max_age, httponly=True, **flags)
+    return response
+
+
 @router.get("/age-check", include_in_schema=False, response_class=HTMLResponse)
 def age_check(request: Request, next: str = Query("/", max_length=2000)) -> HTMLResponse:
     """The 18+ / 21+ confirmation asked on the first visit."""
@@ -112,15 +127,7 @@ def confirm_age(age: str = Form(...), next: str = Form("/")) -> RedirectResponse
     if age not in access.AGES:
         target = quote(access.safe_next(next), safe="")
         return RedirectResponse(f"/age-check?next={target}", status_code=303)
-    response = RedirectResponse(access.safe_next(next), status_code=303)
-    response.set_cookie(
-        access.AGE_COOKIE,
-        age,
-        max_age=access.AGE_COOKIE_SECONDS,
-        httponly=True,
-        samesite="lax",
-    )
-    return response
+    return _back_to(next, access.AGE_COOKIE, age, access.AGE_COOKIE_SECONDS, samesite="lax")
 
 
 @router.get("/login", include_in_schema=False, response_class=HTMLResponse)
@@ -141,24 +148,21 @@ def submit_key(
     if not valid:
         context = {"next": access.safe_next(next), "error": "That key is unknown or revoked."}
         return render(request, "login.html", context, status_code=401)
-    response = RedirectResponse(access.safe_next(next), status_code=303)
-    response.set_cookie(
-        access.KEY_COOKIE,
-        key,
-        max_age=access.KEY_COOKIE_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+    secure = request.url.scheme == "https"
+    return _back_to(
+        next, access.KEY_COOKIE, key, access.KEY_COOKIE_SECONDS, samesite="strict", secure=secure
     )
-    return response
 
 
-def _guard(request: Request, container: Container) -> RedirectResponse | None:
-    return access.guard(request, container, check_key)
+def guarded_get(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """GET `path` for a visitor `access.viewer` lets through (outside the API schema)."""
+    return router.get(
+        path, include_in_schema=False, response_model=None, dependencies=[Depends(access.viewer)]
+    )
 
 
 # ----------------------------------------------------------------------------- pages
-@router.get("/", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+@guarded_get("/")
 def board_page(
     request: Request,
     date: str | None = Query(None, max_length=10),
@@ -170,8 +174,6 @@ def board_page(
     container: Container = Depends(get_container),
 ) -> Response:
     """The props board: the day's stored lines priced by the model."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     try:
         filters = dashboard_board.BoardFilters.parse(date, stat, book, min_edge, sort, lines)
     except ValidationError as exc:
@@ -196,7 +198,7 @@ def board_page(
     )
 
 
-@router.get("/player", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+@guarded_get("/player")
 def player_page(
     request: Request,
     name: str | None = Query(None, max_length=100),
@@ -208,8 +210,6 @@ def player_page(
     container: Container = Depends(get_container),
 ) -> Response:
     """Search, recent games against a line, form, opponent, rest, and a live price."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     query: dict[str, Any] = {
         "name": (name or "").strip(),
         "stat": stat,
@@ -240,11 +240,9 @@ def player_page(
     return render(request, "player.html", context)
 
 
-@router.get("/models", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+@guarded_get("/models")
 def models_page(request: Request, container: Container = Depends(get_container)) -> Response:
     """Champion metrics next to baselines and the market, reliability, track record, backtests."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     context = {
         "champions": section(dashboard_models.champion_metrics, container),
         "curves": section(dashboard_models.reliability_curves, container),
@@ -256,11 +254,9 @@ def models_page(request: Request, container: Container = Depends(get_container))
     return render(request, "models.html", context)
 
 
-@router.get("/status", include_in_schema=False, response_class=HTMLResponse, response_model=None)
+@guarded_get("/status")
 def status_page(request: Request, container: Container = Depends(get_container)) -> Response:
     """Latest game, last sync runs, quarantined rows by reason, model versions in use."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     context = {
         "status": section(dashboard_status.data_status, container),
         "health": section(health_report, container),
@@ -269,13 +265,9 @@ def status_page(request: Request, container: Container = Depends(get_container))
     return render(request, "status.html", context)
 
 
-@router.get(
-    "/monitoring", include_in_schema=False, response_class=HTMLResponse, response_model=None
-)
+@guarded_get("/monitoring")
 def monitoring_page(request: Request, container: Container = Depends(get_container)) -> Response:
     """Served vs market Brier, ECE, ROI and CLV over time, open alerts, data freshness."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     now = dt.datetime.now(dt.UTC)
     context = {
         "series": section(dashboard_monitoring.daily_series, container),
@@ -303,11 +295,9 @@ def _report_file(directory: Path, filename: str) -> FileResponse:
     return FileResponse(path)
 
 
-@router.get("/reports/reliability.png", include_in_schema=False, response_model=None)
-def reliability_png(request: Request, container: Container = Depends(get_container)) -> Response:
+@guarded_get("/reports/reliability.png")
+def reliability_png(container: Container = Depends(get_container)) -> Response:
     """The newest offline evaluation's reliability diagram."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     path = dashboard_models.reliability_image(container)
     if path is None:
         raise NotFoundError("No evaluation report yet: run `statmusepicks evaluate`.")
@@ -320,16 +310,13 @@ def example_backtest_file(filename: str = PathParam(..., max_length=200)) -> Res
     return _report_file(BACKTEST_EXAMPLE, filename)
 
 
-@router.get("/backtests/{backtest_id}/{filename}", include_in_schema=False, response_model=None)
+@guarded_get("/backtests/{backtest_id}/{filename}")
 def backtest_file(
-    request: Request,
     backtest_id: int = PathParam(..., ge=1, le=MAX_BACKTEST_ID),
     filename: str = PathParam(..., max_length=200),
     container: Container = Depends(get_container),
 ) -> Response:
     """A file of a stored backtest's report (report.html and the charts it embeds)."""
-    if (redirect := _guard(request, container)) is not None:
-        return redirect
     run = get_backtest(container, backtest_id)
     if not run.output_dir:
         raise NotFoundError(f"Backtest {backtest_id} has no report directory.")

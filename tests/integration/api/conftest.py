@@ -86,12 +86,17 @@ def register_on_disk(container: Container, models: list[StatModel]) -> None:
         AliasBook({"champion": model.version}).write(root / model.name / "aliases.json")
 
 
+def serve_models(container: Container, models: list[StatModel]) -> Container:
+    """Put `models` on disk as the champions and have the prediction service serve them."""
+    register_on_disk(container, models)
+    prediction_service(container).champions.predictor = Predictor.from_models(models)
+    return container
+
+
 @pytest.fixture
 def api_container(loaded_container: Container, served_models: list[StatModel]) -> Container:
     """The loaded container serving the slice models, with the registry files on disk."""
-    register_on_disk(loaded_container, served_models)
-    prediction_service(loaded_container).champions.predictor = Predictor.from_models(served_models)
-    return loaded_container
+    return serve_models(loaded_container, served_models)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,17 +10,12 @@ import pandas as pd
 import pytest
 
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.migrate import upgrade
-from statmusepicks.data.db.session import make_engine, make_session_factory
-from statmusepicks.data.ingest.bundled import load_bundled
 from statmusepicks.models.bundle import StatModel
-from statmusepicks.models.predictor import Predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key
-from statmusepicks.services.predictions import prediction_service
 from tests import factories
-from tests.integration.api.conftest import http_client, register_on_disk
+from tests.environments import copy_sqlite, load_sqlite, memory_container
+from tests.integration.api.conftest import http_client, serve_models
 
 # Book spelling -> NBA.com id, as the bundled prop lines pair them.
 BOOK_SPELLINGS = {
@@ -43,30 +37,16 @@ def book_names_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     others = others[others["player_id"].isin(BOOK_SPELLINGS.values())]
     logs = pd.concat([factories.player_logs(), others], ignore_index=True)
     bundle = factories.write_bundle(tmp_path_factory.mktemp("book-names"), player_logs=logs)
-    path = tmp_path_factory.mktemp("book-names-db") / "loaded.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    load_bundled(engine, bundle)
-    engine.dispose()
-    return path
+    return load_sqlite(tmp_path_factory.mktemp("book-names-db") / "loaded.db", bundle)
 
 
 @pytest.fixture
 def names_container(
     settings: Settings, book_names_db: Path, tmp_path: Path, served_models: list[StatModel]
 ) -> Iterator[Container]:
-    target = tmp_path / "book-names.db"
-    target.write_bytes(book_names_db.read_bytes())
-    settings = settings.model_copy(update={"database_url": f"sqlite:///{target}"})
-    engine = make_engine(settings.database_url)
-    container = Container(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        cache=MemoryCache(f"test-{uuid.uuid4().hex[:8]}"),
-    )
-    register_on_disk(container, served_models)
-    prediction_service(container).champions.predictor = Predictor.from_models(served_models)
+    url = copy_sqlite(book_names_db, tmp_path / "book-names.db")
+    container = memory_container(settings.model_copy(update={"database_url": url}))
+    serve_models(container, served_models)
     yield container
     container.close()
 

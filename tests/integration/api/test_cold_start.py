@@ -22,7 +22,7 @@ from statmusepicks.models.bundle import StatModel
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key
 from statmusepicks.services.warmup import PARTS, serving_state
-from tests.integration.api.conftest import register_on_disk
+from tests.integration.api.conftest import http_client, register_on_disk
 from tests.stores_busy import stores_busy
 
 STATS = ("points", "rebounds", "assists", "threes")
@@ -80,9 +80,7 @@ async def test_first_requests_beside_busy_stores_all_succeed_quickly(
 
 
 async def test_readiness_reports_what_is_missing_then_ready(cold_container: Container) -> None:
-    app = create_app(cold_container.settings, container=cold_container)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async for client in http_client(cold_container):
         # No lifespan ran: nothing is loaded, and the probe starts the warm-up.
         response = await client.get("/health/ready")
         assert response.status_code == 503

@@ -10,16 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.models_drift import DriftResult
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.drift import build_reference
 from statmusepicks.services.container import Container
 from statmusepicks.services.drift import nightly_drift, served_feature_rows
 from tests.integration.api.conftest import register_on_disk
-from tests.prediction_rows import prediction_row
+from tests.prediction_rows import plant_predictions, prediction_row
 
 AS_OF = dt.datetime(2025, 11, 15, 12, tzinfo=dt.UTC)
 FIRST = pd.Timestamp("2025-11-01")
@@ -49,8 +48,7 @@ def _serve(container: Container, rows: pd.DataFrame) -> None:
         )
         for row, mean in zip(rows.itertuples(), predicted, strict=True)
     ]
-    with container.engine.begin() as connection:
-        connection.execute(insert(Prediction), records)
+    plant_predictions(container.engine, records)
 
 
 def _champion(

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from statmusepicks.api.app import create_app
 from statmusepicks.api.routes import (
+    alerts,
     backtests,
     context,
     health,
@@ -18,7 +19,9 @@ from statmusepicks.api.routes import (
 )
 from statmusepicks.core.settings import Settings
 
-TYPED_ROUTERS = (backtests, context, health, models, responsible_gambling, track_record)
+TYPED_ROUTERS = (alerts, backtests, context, health, models, responsible_gambling, track_record)
+# Answers that are files for other tools, declared with their media type instead of a model.
+FILE_ANSWERS = {("/api/track_record/export.csv", "get"): "text/csv"}
 
 
 @pytest.fixture
@@ -55,7 +58,7 @@ def _is_typed(schema: dict[str, Any], node: dict[str, Any]) -> bool:
 
 def test_every_typed_route_is_in_the_schema(schema: dict[str, Any]) -> None:
     operations = _operations()
-    assert len(operations) == 10
+    assert len(operations) == 15
     for path, method in operations:
         assert method in schema["paths"][path], (path, method)
 
@@ -63,6 +66,9 @@ def test_every_typed_route_is_in_the_schema(schema: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("path", "method"), _operations())
 def test_every_answer_has_a_typed_schema(schema: dict[str, Any], path: str, method: str) -> None:
     content = schema["paths"][path][method]["responses"]["200"]["content"]
+    if (path, method) in FILE_ANSWERS:
+        assert FILE_ANSWERS[(path, method)] in content
+        return
     assert _is_typed(schema, content["application/json"]["schema"]), (path, method)
 
 

@@ -21,7 +21,7 @@ from statmusepicks.services.injury_jobs import sync_injuries
 from statmusepicks.services.predictions import invalidate_predictions, prediction_service
 from statmusepicks.services.schedule_jobs import sync_schedule
 from statmusepicks.services.serving_inputs import ServingTarget
-from tests.fakes.league_files import LeagueFiles, league_files, report_record
+from tests.fakes.league_files import LeagueFiles, league_files_for, report_record
 
 JOKIC, MURRAY = 203999, 1627750
 # DEN at LAC: books priced Jokic's points that day.
@@ -34,10 +34,7 @@ CONFIDENT = {"player": JOKIC, "stat": "points", "line": 12.5, "odds_over": 150, 
 
 @pytest.fixture
 def files(api_container: Container) -> Iterator[LeagueFiles]:
-    with league_files() as served:
-        api_container.settings = api_container.settings.model_copy(
-            update={"nba_schedule_url": served.schedule_url, "injury_report_url": served.injury_url}
-        )
+    with league_files_for(api_container) as served:
         yield served
 
 

@@ -1,16 +1,23 @@
-"""Grading served predictions from box scores, and GET /api/track_record over HTTP."""
+"""Grading served predictions from box scores (appended, chained grade rows), and
+GET /api/track_record with its closing-line value over HTTP."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from statmusepicks.data.db.models import Prediction
+from statmusepicks.data.db.models_market import ClosingValue
 from statmusepicks.services.container import Container
 from statmusepicks.services.grading import grade, settle
 from statmusepicks.services.predictions import prediction_service
+from statmusepicks.services.track_record_chain import verify
+from statmusepicks.web.access import AGE_COOKIE
 from tests import factories
+from tests.prediction_rows import plant_predictions, prediction_row
 
 JOKIC = 203999
 # DEN played at SAC on 2025-11-11 and the box scores hold that game.
@@ -39,7 +46,7 @@ def test_settling_pays_the_taken_price_and_returns_pushes() -> None:
     assert settle("PASS", 25.5, 30, -110, -110) == ("over", None)
 
 
-async def test_grading_fills_only_the_grade_columns_and_the_record_adds_up(
+async def test_grading_appends_grades_and_the_record_adds_up(
     client: httpx.AsyncClient, api_container: Container
 ) -> None:
     served = [
@@ -57,6 +64,9 @@ async def test_grading_fills_only_the_grade_columns_and_the_record_adds_up(
     report = grade(api_container)
     assert (report.graded, report.void, report.pending) == (2, 1, 1)
     assert grade(api_container).graded == 0  # idempotent: graded rows are left alone
+    checked = verify(api_container)
+    assert checked.ok, checked.first_break
+    assert checked.head.seq == 4 + 3  # four served, then three grades appended
     with api_container.sessions() as session:
         rows = session.scalars(select(Prediction).order_by(Prediction.id)).all()
     assert {
@@ -97,3 +107,58 @@ async def test_an_empty_record_is_honest(client: httpx.AsyncClient) -> None:
     assert record["overall"]["predictions"] == 0
     assert record["overall"]["hit_rate"] is None
     assert record["from"] is None
+
+
+async def test_closing_line_value_sits_next_to_roi(
+    client: httpx.AsyncClient, api_container: Container
+) -> None:
+    """Three OVER bets at -110, two with a close: CLV is their mean, in the API and on the
+    dashboard's track record."""
+    day = dt.date(2025, 11, 12)
+    graded = dt.datetime(2025, 11, 13, 7, tzinfo=dt.UTC)
+    ids = plant_predictions(
+        api_container.engine,
+        [
+            prediction_row(
+                player_id=JOKIC + i,
+                player_name=f"P{i}",
+                game_date=day,
+                model_version="smp-points-global:1",
+                recommendation="OVER",
+                over_probability=0.56,
+                under_probability=0.44,
+                graded_at=graded,
+                actual=25.0,
+                result="over",
+                profit=100 / 110,
+            )
+            for i in range(3)
+        ],
+    )
+    closes = [(-130, 0.04, 0.05), (+100, -0.03, -0.09)]  # closing price, clv, price_clv
+    with api_container.sessions.begin() as session:
+        for prediction_id, (price, clv, price_clv) in zip(ids, closes, strict=False):
+            session.add(
+                ClosingValue(
+                    prediction_id=prediction_id,
+                    side="over",
+                    taken_price=-110,
+                    closing_price=price,
+                    closing_probability=0.55,
+                    closing_captured_at=graded,
+                    n_books=2,
+                    clv=clv,
+                    price_clv=price_clv,
+                    computed_at=graded,
+                )
+            )
+    overall = (await client.get("/api/track_record")).json()["overall"]
+    assert overall["bets"] == 3
+    assert overall["clv_bets"] == 2
+    assert overall["clv"] == pytest.approx(0.005)
+    assert overall["price_clv"] == pytest.approx(-0.02)
+    assert overall["beat_close_rate"] == pytest.approx(0.5)
+    assert overall["roi"] == pytest.approx(100 / 110, abs=1e-3)
+    page = (await client.get("/models", cookies={AGE_COOKIE: "21"})).text
+    assert 'data-testid="clv">+0.5%' in page
+    assert "50.0% of 2" in page

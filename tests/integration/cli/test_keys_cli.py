@@ -9,23 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from statmusepicks.cli.main import app
-from statmusepicks.core.settings import get_settings
-from statmusepicks.data.db.migrate import upgrade
-from statmusepicks.data.db.session import make_engine
+from tests.environments import cli_environment
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    env = {"DATABASE_URL": url, "VAR_DIR": str(tmp_path / "var"), "REDIS_URL": ""}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    yield env
-    get_settings.cache_clear()
+    with cli_environment(tmp_path, monkeypatch):
+        yield {"VAR_DIR": str(tmp_path / "var")}
 
 
 def test_keys_are_created_listed_revoked_and_the_local_key_is_stable(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from statmusepicks.data.db.models import (
     Game,
@@ -18,6 +18,7 @@ from statmusepicks.data.db.models import (
 )
 from statmusepicks.data.ingest.bundled import load_bundled
 from tests import factories
+from tests.table_counts import row_count
 
 
 def _planted_player_logs() -> tuple[pd.DataFrame, dict[int, str]]:
@@ -51,11 +52,6 @@ def planted_bundle(tmp_path: Path) -> tuple[Path, pd.DataFrame, dict[int, str]]:
     return directory, logs, planted
 
 
-def _count(engine: Engine, model: type) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
-
-
 def test_planted_bad_rows_are_quarantined_with_reasons_and_the_rest_load(
     engine: Engine, planted_bundle
 ) -> None:
@@ -65,7 +61,7 @@ def test_planted_bad_rows_are_quarantined_with_reasons_and_the_rest_load(
 
     player_report = next(t for t in report.tables if t.table == "player_game_stats")
     assert player_report.quarantined == len(planted)
-    assert _count(engine, PlayerGameStats) == len(logs) - len(planted)
+    assert row_count(engine, PlayerGameStats) == len(logs) - len(planted)
     with engine.connect() as connection:
         rows = connection.execute(
             select(QuarantinedRow.reason, QuarantinedRow.raw).where(
@@ -82,14 +78,14 @@ def test_loading_twice_changes_nothing(engine: Engine, planted_bundle) -> None:
     directory, _, _ = planted_bundle
     load_bundled(engine, directory)
     counts = {
-        model: _count(engine, model)
+        model: row_count(engine, model)
         for model in (PlayerGameStats, TeamGameStats, PropLine, Game, Player, QuarantinedRow)
     }
 
     second = load_bundled(engine, directory)
 
     assert all(table.inserted == 0 and table.updated == 0 for table in second.tables)
-    assert {model: _count(engine, model) for model in counts} == counts
+    assert {model: row_count(engine, model) for model in counts} == counts
 
 
 def test_row_counts_match_the_files_minus_quarantine(engine: Engine, bundle_dir: Path) -> None:
@@ -104,7 +100,7 @@ def test_row_counts_match_the_files_minus_quarantine(engine: Engine, bundle_dir:
         if table.table in expected:
             assert table.rows_in == expected[table.table]
             assert table.inserted == expected[table.table] - table.quarantined
-    assert _count(engine, PropLine) == expected["prop_lines"]
+    assert row_count(engine, PropLine) == expected["prop_lines"]
 
 
 def test_a_changed_box_score_updates_its_row(engine: Engine, tmp_path: Path) -> None:

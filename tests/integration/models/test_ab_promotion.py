@@ -4,7 +4,6 @@ worse one is not, and both decisions are recorded with their reasons."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,18 +11,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
-from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
-from statmusepicks.data.db.migrate import upgrade
-from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.models_ab import Experiment, ModelDecision, ShadowPrediction
-from statmusepicks.data.db.session import make_engine, make_session_factory
 from statmusepicks.models.registry import ModelRegistry
 from statmusepicks.services.ab_results import evaluate_experiment, promote_if_better
 from statmusepicks.services.container import Container
 from statmusepicks.services.experiments import start_experiment
 from tests import factories
-from tests.prediction_rows import prediction_row
+from tests.environments import isolated_settings, memory_container, migrated_sqlite
+from tests.prediction_rows import plant_predictions, prediction_row
 
 NOW = dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC)
 FEATURES = ["f_pts_season", "f_pts_sma10"]
@@ -33,15 +28,8 @@ FEATURES = ["f_pts_season", "f_pts_sma10"]
 def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     """A migrated SQLite database and one MLflow store for the module."""
     root = tmp_path_factory.mktemp("ab")
-    settings = Settings(
-        environment="test",
-        var_dir=root / "var",
-        database_url=f"sqlite:///{root / 'ab.db'}",
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    box = Container(settings, engine, make_session_factory(engine), MemoryCache(uuid.uuid4().hex))
+    url = migrated_sqlite(root / "ab.db")
+    box = memory_container(isolated_settings(root / "var", database_url=url))
     yield box
     box.close()
 
@@ -102,9 +90,23 @@ def _plant(container: Container, experiment: Experiment, challenger_noise: float
                 "model_version": "y",
             }
         )
+    plant_predictions(container.engine, served)
     with container.engine.begin() as connection:
-        connection.execute(insert(Prediction), served)
         connection.execute(insert(ShadowPrediction), shadows)
+
+
+def _planted_test(
+    container: Container, stat: str, challenger_noise: float
+) -> tuple[str, str, str, Experiment]:
+    """A champion and a challenger of `stat` under an A/B test whose props are planted;
+    returns the model name, both versions and the experiment."""
+    champion, challenger = _register_pair(container, stat)
+    name = f"smp-{stat}-global"
+    experiment = start_experiment(
+        container, stat=stat, challenger=f"{name}:{challenger}", share=0.5, now=NOW
+    )
+    _plant(container, experiment, challenger_noise)
+    return name, champion, challenger, experiment
 
 
 def _decisions(container: Container, name: str) -> list[ModelDecision]:
@@ -113,12 +115,7 @@ def _decisions(container: Container, name: str) -> list[ModelDecision]:
 
 
 def test_a_truly_better_challenger_is_promoted(container: Container) -> None:
-    _champion, challenger = _register_pair(container, "points")
-    name = "smp-points-global"
-    experiment = start_experiment(
-        container, stat="points", challenger=f"{name}:{challenger}", share=0.5, now=NOW
-    )
-    _plant(container, experiment, challenger_noise=0.01)
+    name, _champion, challenger, experiment = _planted_test(container, "points", 0.01)
     result = evaluate_experiment(container, experiment)
     assert result.props == 3000
     assert result.brier.difference > 0
@@ -137,12 +134,7 @@ def test_a_truly_better_challenger_is_promoted(container: Container) -> None:
 
 
 def test_a_worse_challenger_is_not_promoted(container: Container) -> None:
-    champion, challenger = _register_pair(container, "rebounds")
-    name = "smp-rebounds-global"
-    experiment = start_experiment(
-        container, stat="rebounds", challenger=f"{name}:{challenger}", share=0.5, now=NOW
-    )
-    _plant(container, experiment, challenger_noise=0.2)
+    name, champion, challenger, _experiment = _planted_test(container, "rebounds", 0.2)
 
     decision = promote_if_better(container, name, challenger, now=NOW)
 

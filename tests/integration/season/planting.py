@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from statmusepicks.data.db.models import Prediction, PropLine
+from statmusepicks.data.db.models import PropLine
+from tests.prediction_rows import plant_predictions
 
 TIP = dt.datetime(2025, 11, 15, 0, 10, tzinfo=dt.UTC)
 GAME_DAY = dt.date(2025, 11, 14)
@@ -86,7 +87,4 @@ def plant_pick(
         "graded_at": dt.datetime(2025, 11, 15, 10, 0, tzinfo=dt.UTC) if graded else None,
         "result": "over" if graded else None,
     }
-    with engine.begin() as connection:
-        return int(
-            connection.execute(insert(Prediction).returning(Prediction.id), values).scalar_one()
-        )
+    return plant_predictions(engine, [values])[0]

@@ -17,6 +17,7 @@ from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.predictor import Predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.market_fits import market_fit_stamp, with_market_fits
+from statmusepicks.services.predictions import prediction_service
 from statmusepicks.services.refit import refit_market_stack
 from tests import factories
 from tests.integration.api.conftest import fit_slice_models, register_on_disk
@@ -37,7 +38,9 @@ def refit_container(loaded_container: Container, served_models: list[StatModel])
     """The loaded slice (real lines to 2025-11-14) with the slice models as champions; MLflow
     unreachable, so the champions come from disk at once."""
     loaded_container.settings = loaded_container.settings.model_copy(
-        update={"mlflow_tracking_uri": "http://127.0.0.1:9"}
+        # Four teams' props: a couple of hundred per stat by November, not the thousand a
+        # whole league brings in a week.
+        update={"mlflow_tracking_uri": "http://127.0.0.1:9", "market_refit_min_props": 40}
     )
     register_on_disk(loaded_container, served_models)
     return loaded_container
@@ -81,6 +84,11 @@ def plant_wrong_market(container: Container, since: dt.date, before: dt.date) ->
 def test_a_refit_after_lines_where_the_market_was_wrong_moves_the_weights_off_the_market(
     refit_container: Container, served_models: list[StatModel]
 ) -> None:
+    settings = refit_container.settings
+    refit_container.settings = settings.model_copy(update={"market_refit_min_props": 10**6})
+    too_few = refit_market_stack(refit_container, FIRST)
+    assert (too_few.rows, too_few.details["skipped"]) == (0, "too few settled props for every stat")
+    refit_container.settings = settings
     first = refit_market_stack(refit_container, FIRST)
     assert first.ok, first.errors
     assert first.rows > 0, first.details
@@ -100,9 +108,24 @@ def test_a_refit_after_lines_where_the_market_was_wrong_moves_the_weights_off_th
         assert session.scalar(select(func.count()).select_from(MarketFit)) == first.rows
 
     stamp = market_fit_stamp(refit_container)
+    serving = prediction_service(refit_container).champions
+    loaded = serving.get()  # loaded before the refit, with the first fit's weights
     second = refit_market_stack(refit_container, SECOND)
     assert market_fit_stamp(refit_container) != stamp  # the promotion check sees the refit
-    after = fits(refit_container, SECOND)["points"]
+    refitted = fits(refit_container, SECOND)
+    after = refitted["points"]
+    # Every stat with enough settled lines is refitted, not one: each moved off the market.
+    moved = {
+        stat
+        for stat, fit in refitted.items()
+        if stat in before and fit.weights["market"] < before[stat].weights["market"] - 0.2
+    }
+    assert len(moved) >= 3, {stat: fit.weights for stat, fit in refitted.items()}
+    assert all(fit.window_end == dt.date(2025, 11, 14) for fit in refitted.values())
+    # This process serves the new weights at once (a worker's board, a replay).
+    assert serving.get() is not loaded
+    for stat in moved:
+        assert serving.get().stacker.weights_for(stat).as_dict() == refitted[stat].weights
     assert after.window_end == dt.date(2025, 11, 14)
     assert after.n_lines > points.n_lines
     assert after.weights["market"] < points.weights["market"] - 0.5

@@ -12,7 +12,7 @@ import pytest
 
 from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import Settings
-from statmusepicks.data.db.models import Backtest, ModelRecord, Prediction
+from statmusepicks.data.db.models import Backtest, ModelRecord
 from statmusepicks.models.predictor import Predictor, load_predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.keys import create_key
@@ -20,6 +20,7 @@ from statmusepicks.services.predictions import PredictionService
 from statmusepicks.web import pages
 from statmusepicks.web.access import AGE_COOKIE, KEY_COOKIE
 from statmusepicks.web.pages import BACKTEST_EXAMPLE
+from tests.prediction_rows import plant_predictions, prediction_row
 
 PAGES = ("/", "/player", "/models", "/status", "/responsible-gambling")
 HELP = ("1-800-GAMBLER", "National Council on Problem Gambling", "Gamblers Anonymous")
@@ -326,33 +327,27 @@ async def test_graded_predictions_make_the_track_record_and_the_model_curve(
         (27.5, "UNDER", 0.35, "under", 0.909),
         (28.5, "PASS", 0.51, "over", 0.0),
     ]
-    with loaded_container.sessions() as session, session.begin():
-        for line, recommendation, p_over, result, profit in graded:
-            session.add(
-                Prediction(
-                    player_id=203999,
-                    player_name="Nikola Jokic",
-                    stat="points",
-                    line=line,
-                    game_date=dt.date(2025, 11, 12),
-                    odds_over=-110,
-                    odds_under=-110,
-                    predicted_value=28.0,
-                    over_probability=p_over,
-                    under_probability=1 - p_over,
-                    push_probability=0.0,
-                    recommendation=recommendation,
-                    expected_value=0.0,
-                    kelly_fraction=0.0,
-                    model_version="smp-points-global:1",
-                    model_scope="global",
-                    request={},
-                    graded_at=dt.datetime(2025, 11, 13, tzinfo=dt.UTC),
-                    actual=30.0 if result == "over" else 20.0,
-                    result=result,
-                    profit=profit,
-                )
+    plant_predictions(
+        loaded_container.engine,
+        [
+            prediction_row(
+                player_id=203999,
+                player_name="Nikola Jokic",
+                game_date=dt.date(2025, 11, 12),
+                model_version="smp-points-global:1",
+                line=line,
+                predicted_value=28.0,
+                over_probability=p_over,
+                under_probability=1 - p_over,
+                recommendation=recommendation,
+                graded_at=dt.datetime(2025, 11, 13, tzinfo=dt.UTC),
+                actual=30.0 if result == "over" else 20.0,
+                result=result,
+                profit=profit,
             )
+            for line, recommendation, p_over, result, profit in graded
+        ],
+    )
     page = (await client.get("/models")).text
     assert "model (graded predictions)" in page
     assert 'data-testid="track-record"' in page

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import redis
@@ -81,41 +83,44 @@ def test_a_rate_must_be_positive() -> None:
         MemoryRateLimiter(0)
 
 
+@dataclass
+class SharedBuckets:
+    """Limiters over one Redis under a key prefix of this test's own, on one fake clock."""
+
+    client: redis.Redis
+    prefix: str
+    clock: FakeClock = field(default_factory=FakeClock)
+
+    def limiter(self, rate: int, **options: Any) -> RedisRateLimiter:
+        return RedisRateLimiter(self.client, self.prefix, rate, clock=self.clock, **options)
+
+
 @pytest.fixture
-def redis_buckets(redis_skip_reason: str | None) -> Iterator[tuple[redis.Redis, str]]:
-    """A Redis client and a key prefix of this test's own; its buckets are deleted after."""
+def redis_buckets(redis_skip_reason: str | None) -> Iterator[SharedBuckets]:
+    """Shared buckets whose Redis keys are deleted after the test."""
     if redis_skip_reason:
         pytest.skip(reason=redis_skip_reason)
-    client = redis.Redis.from_url(REDIS_URL)
-    prefix = f"test:ratelimit:{uuid.uuid4().hex}"
-    yield client, prefix
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+    buckets = SharedBuckets(redis.Redis.from_url(REDIS_URL), f"test:ratelimit:{uuid.uuid4().hex}")
+    yield buckets
+    for key in buckets.client.scan_iter(f"{buckets.prefix}:*"):
+        buckets.client.delete(key)
 
 
 @pytest.mark.redis
-def test_two_processes_share_one_bucket_through_redis(
-    redis_buckets: tuple[redis.Redis, str],
-) -> None:
-    client, prefix = redis_buckets
-    clock = FakeClock()
-    worker_a = RedisRateLimiter(client, prefix, 20, name="nba_stats", clock=clock)
-    worker_b = RedisRateLimiter(client, prefix, 20, name="nba_stats", clock=clock)
+def test_two_processes_share_one_bucket_through_redis(redis_buckets: SharedBuckets) -> None:
+    worker_a = redis_buckets.limiter(20, name="nba_stats")
+    worker_b = redis_buckets.limiter(20, name="nba_stats")
     assert worker_a.acquire() == 0.0
     # The second worker finds the token spent by the first and waits its turn.
     assert worker_b.acquire() == pytest.approx(3.0)
     assert worker_a.acquire() == pytest.approx(3.0)
-    assert client.exists(f"{prefix}:nba_stats")
+    assert redis_buckets.client.exists(f"{redis_buckets.prefix}:nba_stats")
 
 
 @pytest.mark.redis
-def test_hits_through_redis_refuse_with_the_same_arithmetic(
-    redis_buckets: tuple[redis.Redis, str],
-) -> None:
-    client, prefix = redis_buckets
-    clock = FakeClock()
-    shared = RedisRateLimiter(client, prefix, 3, burst=3, clock=clock)
-    local = MemoryRateLimiter(3, burst=3, clock=clock)
+def test_hits_through_redis_refuse_with_the_same_arithmetic(redis_buckets: SharedBuckets) -> None:
+    shared = redis_buckets.limiter(3, burst=3)
+    local = MemoryRateLimiter(3, burst=3, clock=redis_buckets.clock)
     for _ in range(4):
         assert shared.hit("key:1") == local.hit("key:1")
 

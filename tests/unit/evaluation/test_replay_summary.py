@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from statmusepicks.evaluation.replay_summary import placed_bets, summarize_replay, week_of
+from statmusepicks.evaluation.replay_summary import (
+    graded_from_backtest,
+    placed_bets,
+    summarize_replay,
+    week_of,
+)
 
 
 def graded() -> pd.DataFrame:
@@ -56,3 +61,36 @@ def test_the_summary_scores_served_and_market_on_the_same_settled_props() -> Non
     assert overall["roi"] == pytest.approx(0.0)
     assert list(summary["by_week"]) == ["2025-10-20", "2025-10-27"]
     assert summary["by_stat"]["rebounds"]["bets"] == 0
+
+
+def test_a_backtest_is_scored_as_a_replay_with_one_strategys_bets_as_recommendations() -> None:
+    props = pd.DataFrame(
+        {
+            "prop_id": [0, 1, 2],
+            "game_date": pd.to_datetime(["2025-10-27", "2025-10-27", "2025-10-28"]).date,
+            "player_id": [1, 2, 3],
+            "market": ["points", "threes", "points"],
+            "line": [20.5, 2.5, 7.5],
+            "over_price": [100, -110, -110],
+            "under_price": [-120, -110, -110],
+            "p_over": [0.7, 0.4, np.nan],
+            "p_under": [0.3, 0.6, np.nan],
+            "market_p_over": [0.5, 0.5, 0.5],
+            "close_p_over": [0.6, np.nan, np.nan],
+            "result": ["over", "over", "under"],
+        }
+    )
+    bets = pd.DataFrame(
+        {
+            "strategy": ["ev", "kelly", "kelly"],
+            "prop_id": [0, 0, 1],
+            "side": ["over", "over", "under"],
+            "unit_profit": [1.0, 1.0, -1.0],
+        }
+    )
+    graded = graded_from_backtest(props, bets, "ev")
+    assert list(graded["recommendation"]) == ["OVER", "PASS"]  # the unpriced prop is left out
+    assert list(graded["profit"].fillna(0.0)) == [1.0, 0.0]
+    summary = summarize_replay(graded, samples=100)
+    assert summary["overall"]["settled"] == 2
+    assert (summary["overall"]["bets"], summary["overall"]["roi"]) == (1, pytest.approx(1.0))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from statmusepicks.features import advanced, context, opponent, rolling
+from statmusepicks.features import advanced, context, minutes, opponent, rolling
 from statmusepicks.features.frame import (
     build_feature_frame,
     build_player_features,
@@ -157,7 +157,7 @@ def test_registry_is_the_one_list_of_feature_functions() -> None:
     assert len(set(FEATURES)) == len(FEATURES)
     public_features = {
         function
-        for module in (rolling, context, opponent, advanced)
+        for module in (rolling, context, opponent, advanced, minutes)
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if function.__module__ == module.__name__
         and not name.startswith("_")

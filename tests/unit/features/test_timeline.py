@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from statmusepicks.features import rolling
-from statmusepicks.features.timeline import (
-    Timeline,
-    window_max,
-    window_mean,
-    window_median,
-    window_min,
-    window_slope,
-    window_std,
-)
+from statmusepicks.features import rolling, timeline
+from statmusepicks.features.timeline import Timeline
+
+# Each window reduction beside the pandas reduction it must equal.
+PANDAS_REDUCTIONS = {
+    "mean": timeline.window_mean,
+    "min": timeline.window_min,
+    "max": timeline.window_max,
+    "median": timeline.window_median,
+}
 
 
 @pytest.fixture
@@ -35,38 +35,36 @@ def _pandas_window(values: np.ndarray, end: int, start: int, size: int) -> pd.Se
 def test_previous_game_is_strictly_before_the_target_day(
     games: tuple[Timeline, np.ndarray],
 ) -> None:
-    timeline, _ = games
-    assert timeline.previous(np.array([1]), np.array([10]))[0] == 4  # day 8 is index 4
-    assert timeline.previous(np.array([1]), np.array([0]))[0] == -1
-    assert timeline.previous(np.array([3]), np.array([10]))[0] == -1  # unknown entity
-    assert timeline.count_before(np.array([2, 2]), np.array([4, 100])).tolist() == [2, 4]
+    line, _ = games
+    assert line.previous(np.array([1]), np.array([10]))[0] == 4  # day 8 is index 4
+    assert line.previous(np.array([1]), np.array([0]))[0] == -1
+    assert line.previous(np.array([3]), np.array([10]))[0] == -1  # unknown entity
+    assert line.count_before(np.array([2, 2]), np.array([4, 100])).tolist() == [2, 4]
 
 
 def test_window_statistics_match_pandas(games: tuple[Timeline, np.ndarray]) -> None:
-    timeline, values = games
+    line, values = games
     previous = np.arange(len(values))
-    lags = timeline.lags(values, previous, 10)
+    lags = line.lags(values, previous, 10)
     starts = np.r_[np.zeros(25, int), np.full(4, 25)]
     for row, end in enumerate(previous):
         window = _pandas_window(values, end, starts[row], 10)
-        assert window_mean(lags)[row] == pytest.approx(window.mean())
-        assert window_min(lags)[row] == window.min()
-        assert window_max(lags)[row] == window.max()
-        assert window_median(lags)[row] == pytest.approx(window.median())
+        for name, reduce in PANDAS_REDUCTIONS.items():
+            assert reduce(lags)[row] == pytest.approx(getattr(window, name)()), name
         if len(window) > 1:
-            assert window_std(lags)[row] == pytest.approx(window.std())
+            assert timeline.window_std(lags)[row] == pytest.approx(window.std())
             expected = np.polyfit(np.arange(len(window)), window.to_numpy(), 1)[0]
-            assert window_slope(lags)[row] == pytest.approx(expected)
+            assert timeline.window_slope(lags)[row] == pytest.approx(expected)
         else:
-            assert np.isnan(window_std(lags)[row])
+            assert np.isnan(timeline.window_std(lags)[row])
 
 
 def test_ema_equals_pandas_ewm_within_the_twenty_game_horizon(
     games: tuple[Timeline, np.ndarray],
 ) -> None:
-    timeline, values = games
+    line, values = games
     previous = np.arange(20)
-    summary = rolling.form_summary(timeline.lags(values, previous, rolling.FORM_DEPTH))
+    summary = rolling.form_summary(line.lags(values, previous, rolling.FORM_DEPTH))
     expected = pd.Series(values[:20]).ewm(alpha=rolling.EMA_ALPHA, adjust=True).mean()
     np.testing.assert_allclose(summary["ema"], expected.to_numpy(), rtol=1e-12)
 

@@ -32,6 +32,13 @@ def _tree_and_linear() -> dict[str, Any]:
     return {k: make_estimator(k, quick=True) for k in ("xgboost", "elasticnet")}
 
 
+@pytest.fixture(scope="module")
+def ensemble(data: tuple[pd.DataFrame, np.ndarray]) -> WeightedEnsemble:
+    """A weighted ensemble of the two quick members fitted on every row (tests only read it)."""
+    x, y = data
+    return WeightedEnsemble(_tree_and_linear()).fit(x, y)
+
+
 def test_weighted_ensemble_weights_stay_on_the_simplex_and_favour_the_better_member(
     data: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
@@ -50,8 +57,7 @@ def test_stacking_learns_from_held_out_rows_and_predicts(
     data: tuple[pd.DataFrame, np.ndarray],
 ) -> None:
     x, y = data
-    members = _tree_and_linear()
-    stack = StackingEnsemble(members).fit(x, y)
+    stack = StackingEnsemble(_tree_and_linear()).fit(x, y)
     assert np.mean(np.abs(stack.predict(x) - y)) < 1.5
 
 
@@ -68,22 +74,18 @@ def test_xgboost_contributions_add_up_to_the_prediction(
 
 
 def test_ensemble_contributions_cover_linear_and_tree_members(
-    data: tuple[pd.DataFrame, np.ndarray],
+    data: tuple[pd.DataFrame, np.ndarray], ensemble: WeightedEnsemble
 ) -> None:
-    x, y = data
-    members = _tree_and_linear()
-    ensemble = WeightedEnsemble(members).fit(x, y)
+    x, _ = data
     contrib = contributions(ensemble, x.head(5))
     assert contrib is not None
     assert list(contrib.columns) == list(x.columns)
 
 
 def test_fitted_estimators_survive_pickling_and_cloning(
-    data: tuple[pd.DataFrame, np.ndarray],
+    data: tuple[pd.DataFrame, np.ndarray], ensemble: WeightedEnsemble
 ) -> None:
-    x, y = data
-    members = _tree_and_linear()
-    ensemble = WeightedEnsemble(members).fit(x, y)
+    x, _ = data
     restored = pickle.loads(pickle.dumps(ensemble))
     assert np.allclose(restored.predict(x.head(5)), ensemble.predict(x.head(5)))
     assert clone(ensemble).get_params()["weights"] == ensemble.get_params()["weights"]

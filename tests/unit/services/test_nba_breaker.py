@@ -6,18 +6,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from statmusepicks.core.errors import UpstreamError
-from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.clients.breaker import BreakerState, CircuitBreaker
 from statmusepicks.data.db.models import IngestionRun, PlayerGameStats, QuarantinedRow
-from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.services import sync
 from statmusepicks.services.container import Container
 from statmusepicks.services.sync import ingest_nba, nba_breaker, sync_box_scores
+from tests.environments import isolated_settings, memory_container
 from tests.fakes.nba_outage import NBAOutage
+from tests.table_counts import row_count
 from tests.upstream_fakes import FakeClock
 
 AS_OF = dt.datetime(2025, 11, 17, 11, 0, tzinfo=dt.UTC)
@@ -28,24 +27,10 @@ COOLDOWN = 300.0
 @pytest.fixture
 def container(sqlite_engine: Engine, tmp_path: Path) -> Container:
     """One attempt per call and no pacing, so each failure is one request and nothing waits."""
-    settings = Settings(
-        environment="test",
-        var_dir=tmp_path,
-        nba_api_max_retries=1,
-        nba_api_requests_per_minute=60_000,
-        _env_file=None,  # type: ignore[call-arg]
+    settings = isolated_settings(
+        tmp_path, nba_api_max_retries=1, nba_api_requests_per_minute=60_000
     )
-    return Container(
-        settings=settings,
-        engine=sqlite_engine,
-        sessions=make_session_factory(sqlite_engine),
-        cache=MemoryCache("test-breaker"),
-    )
-
-
-def _count(engine: Engine, model: type) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+    return memory_container(settings, sqlite_engine)
 
 
 def _statuses(engine: Engine) -> list[str]:
@@ -75,7 +60,7 @@ def test_an_outage_opens_the_breaker_and_stored_answers_serve_until_a_probe_succ
         return ingest_nba(container, as_of=AS_OF, since=SINCE, transport=nba.transport)
 
     healthy = run()
-    rows = _count(engine, PlayerGameStats)
+    rows = row_count(engine, PlayerGameStats)
     assert healthy.player_rows_added == rows > 0
 
     for mode in ("5xx", "timeout"):
@@ -92,8 +77,8 @@ def test_an_outage_opens_the_breaker_and_stored_answers_serve_until_a_probe_succ
     assert breaker.state is BreakerState.OPEN
     assert alerts == [("nba_stats", 3)]
     assert stale.quarantined == 0
-    assert _count(engine, QuarantinedRow) == 0
-    assert _count(engine, PlayerGameStats) == rows
+    assert row_count(engine, QuarantinedRow) == 0
+    assert row_count(engine, PlayerGameStats) == rows
 
     sent = nba.requests
     run()
@@ -108,7 +93,7 @@ def test_an_outage_opens_the_breaker_and_stored_answers_serve_until_a_probe_succ
     run()
     assert breaker.state is BreakerState.CLOSED
     assert nba.requests > sent
-    assert _count(engine, PlayerGameStats) == rows
+    assert row_count(engine, PlayerGameStats) == rows
     assert _statuses(engine).count("failed") == 2
     assert alerts == [("nba_stats", 3)]
 

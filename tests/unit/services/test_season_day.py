@@ -10,14 +10,12 @@ import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from statmusepicks.core.settings import Settings
-from statmusepicks.data.cache import MemoryCache
 from statmusepicks.data.db.models_jobs import JobRunRecord
-from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.services.container import Container
 from statmusepicks.services.jobs import Job, JobReport
 from statmusepicks.services.season_day import SlotRunner, day_slots, job_times, run_day
 from statmusepicks.services.sync import Alerter
+from tests.environments import isolated_settings, memory_container
 from tests.unit.services.test_sync import Webhook
 
 DAY = dt.date(2025, 11, 3)  # a Monday, EST (UTC-5)
@@ -31,18 +29,7 @@ def fresh_logging() -> None:
 
 @pytest.fixture
 def container(sqlite_engine: Engine, tmp_path: Path) -> Container:
-    settings = Settings(
-        environment="test",
-        var_dir=tmp_path,
-        job_attempts=3,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    return Container(
-        settings=settings,
-        engine=sqlite_engine,
-        sessions=make_session_factory(sqlite_engine),
-        cache=MemoryCache("test-season-day"),
-    )
+    return memory_container(isolated_settings(tmp_path, job_attempts=3), sqlite_engine)
 
 
 class Flaky:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from statmusepicks.api.deps import get_container
-from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.api.errors import error_responses
 from statmusepicks.services.container import Container
 from statmusepicks.services.llm.analysis import analyse
 from statmusepicks.services.llm.events import DONE, HEADERS, EventStreamResponse, sse
@@ -145,7 +145,6 @@ ProviderDep = Annotated[LLMProvider | None, Depends(get_llm_provider)]
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "data: events, then [DONE]"},
         400: {"description": "No prompt."},
-        **error_responses(*PROTECTED),
     },
 )
 async def ollama_stream(body: StreamBody, provider: ProviderDep) -> EventStreamResponse:
@@ -163,7 +162,7 @@ async def ollama_stream(body: StreamBody, provider: ProviderDep) -> EventStreamR
     "/analysis",
     summary="A written analysis of one prop from its numbers",
     response_model=AnalysisResponse,
-    responses=error_responses(404, 409, 422, *PROTECTED),
+    responses=error_responses(404, 409, 422),
 )
 async def analysis(
     body: PredictionRequest, container: ContainerDep, provider: ProviderDep

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from statmusepicks.api.deps import ContainerDep
-from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.api.errors import error_responses
 from statmusepicks.services.backtests import (
     MAX_BACKTEST_ID,
     MAX_OFFSET,
@@ -25,8 +25,7 @@ router = APIRouter(prefix="/api/backtests", tags=["backtests"])
 @router.get(
     "",
     summary="Stored backtests, newest first, with headline figures",
-    response_model=BacktestPage,
-    responses=error_responses(*PROTECTED, 422),
+    responses=error_responses(422),
 )
 async def backtests(
     container: ContainerDep,
@@ -42,8 +41,7 @@ async def backtests(
 @router.get(
     "/{backtest_id}",
     summary="One stored backtest with its full summary",
-    response_model=BacktestDetail,
-    responses=error_responses(*PROTECTED, 404, 422),
+    responses=error_responses(404, 422),
 )
 async def backtest(
     container: ContainerDep,

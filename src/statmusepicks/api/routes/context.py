@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import WithJsonSchema
 
 from statmusepicks.api.deps import ContextServiceDep
-from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.api.errors import error_responses
 from statmusepicks.services.context import BatchResult
 from statmusepicks.services.context_models import MAX_BATCH, ContextItem, PlayerContext
 
@@ -22,8 +22,7 @@ BatchItem = Annotated[Any, WithJsonSchema(ContextItem.model_json_schema(by_alias
 @router.get(
     "/player_context",
     summary="Recent form, opponent and rest of one player for a stat",
-    response_model=PlayerContext,
-    responses=error_responses(*PROTECTED, 404, 409, 422),
+    responses=error_responses(404, 409, 422),
 )
 async def player_context(
     query: Annotated[ContextItem, Query()], service: ContextServiceDep
@@ -35,8 +34,7 @@ async def player_context(
 @router.post(
     "/batch_player_context",
     summary=f"Contexts for up to {MAX_BATCH} {{player, stat, limit}} items",
-    response_model=list[BatchResult],
-    responses=error_responses(*PROTECTED, 413, 422),
+    responses=error_responses(413, 422),
 )
 async def batch_player_context(
     items: Annotated[

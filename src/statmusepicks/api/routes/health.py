@@ -13,9 +13,7 @@ from statmusepicks.services.warmup import Readiness, readiness
 router = APIRouter(tags=["health"])
 
 
-@router.get(
-    "/health", summary="Service, database, cache and data freshness", response_model=HealthReport
-)
+@router.get("/health", summary="Service, database, cache and data freshness")
 async def health(container: ContainerDep) -> HealthReport:
     """`ok` plus the database, cache and the latest game loaded."""
     return await run_in_threadpool(health_report, container)

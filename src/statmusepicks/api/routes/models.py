@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from statmusepicks.api.deps import ContainerDep
-from statmusepicks.api.errors import PROTECTED, error_responses
+from statmusepicks.api.errors import error_responses
 from statmusepicks.services.models import ModelsReport, WarmedPlayer, loaded_models, warm_player
 
 router = APIRouter(prefix="/api/models", tags=["models"])
@@ -17,8 +17,6 @@ router = APIRouter(prefix="/api/models", tags=["models"])
 @router.get(
     "",
     summary="Registered models and what this process serves",
-    response_model=ModelsReport,
-    responses=error_responses(*PROTECTED),
 )
 async def models(container: ContainerDep) -> ModelsReport:
     """Champion and challenger of each model, and the versions loaded for serving."""
@@ -28,8 +26,7 @@ async def models(container: ContainerDep) -> ModelsReport:
 @router.post(
     "/load",
     summary="Warm the models and features of one player",
-    response_model=WarmedPlayer,
-    responses=error_responses(*PROTECTED, 404, 409, 422),
+    responses=error_responses(404, 409, 422),
 )
 async def load(
     container: ContainerDep,

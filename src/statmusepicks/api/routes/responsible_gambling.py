@@ -73,7 +73,6 @@ NOTICE = ResponsibleGambling(
 @router.get(
     "/responsible-gambling",
     summary="Age notice and problem-gambling help",
-    response_model=ResponsibleGambling,
 )
 async def responsible_gambling() -> ResponsibleGambling:
     """Who may bet, what our numbers are, and where to get help."""

@@ -94,6 +94,11 @@ LEAGUE_DASH_TEAM_ADVANCED = (
     "EFG_PCT_RANK", "TS_PCT_RANK", "PACE_RANK", "PIE_RANK",
 )  # fmt: skip
 
+# A sync asks leaguegamelog for players (P) and teams (T) back to back, as nba.com's own pages
+# fetch several endpoints at once; beyond that pair the requests keep the per-minute pace
+# (NBA_API_REQUESTS_PER_MINUTE). Without it a one-day sync waited 3 s for its second request.
+BURST = 2
+
 SeasonType = Literal["Regular Season", "Playoffs", "Pre Season", "PlayIn", "All Star"]
 MeasureType = Literal["Base", "Advanced"]
 
@@ -220,6 +225,7 @@ class NBAStatsClient:
                 base_url=settings.nba_api_base_url,
                 requests_per_minute=settings.nba_api_requests_per_minute,
                 headers=REQUEST_HEADERS,
+                burst=BURST,
                 **wiring,
             )
         )

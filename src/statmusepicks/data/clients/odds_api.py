@@ -36,9 +36,12 @@ PROP_MARKETS = {
     "player_blocks": "blocks",
     "player_steals": "steals",
 }
-# The Odds API allows 30 requests/second; 60/minute keeps a daily sync far below that and
-# below the per-month quota of the small plans.
+# The Odds API allows 30 requests/second; 60/minute keeps a daily sync far below that. The
+# burst lets one sync's event-odds calls go at once: a 36-hour horizon holds up to two slates
+# of 15 games, and pacing them a second apart made a sync wait up to 24 s. The monthly quota
+# is guarded separately, by the snapshot budget (`odds_budget.py`).
 REQUESTS_PER_MINUTE = 60
+BURST = 30
 # Quota cost of one event-odds call per market and region; historical snapshots cost ten times
 # as much (The Odds API's "usage quota costs" table).
 COST_PER_MARKET = 1
@@ -102,7 +105,7 @@ class OddsAPIClient:
             base_url=settings.odds_api_base_url,
             requests_per_minute=REQUESTS_PER_MINUTE,
             headers={"Accept": "application/json"},
-            burst=5,
+            burst=BURST,
             redact_params=("apiKey",),
             **wiring,
         )
@@ -115,7 +118,7 @@ class OddsAPIClient:
     def get_events(self, *, sport: str = SPORT) -> OddsResponse:
         """Upcoming and live events: id, commence_time, home_team, away_team."""
         response = self.http.get_json(
-            f"sports/{sport}/events", {"apiKey": self.api_key, "dateFormat": "iso"}
+            f"sports/{sport}/events", {"apiKey": self.api_key, "dateFormat": "iso"}, label="events"
         )
         return _answer(response, list, "events")
 
@@ -129,7 +132,9 @@ class OddsAPIClient:
     ) -> OddsResponse:
         """One event's bookmakers -> markets -> Over/Under outcomes, American prices."""
         response = self.http.get_json(
-            f"sports/{sport}/events/{event_id}/odds", self._odds_params(markets, regions)
+            f"sports/{sport}/events/{event_id}/odds",
+            self._odds_params(markets, regions),
+            label="event_odds",
         )
         return _answer(response, dict, f"odds for event {event_id}")
 
@@ -138,6 +143,7 @@ class OddsAPIClient:
         response = self.http.get_json(
             f"historical/sports/{sport}/events",
             {"apiKey": self.api_key, "dateFormat": "iso", "date": date},
+            label="historical_events",
         )
         return _answer(response, list, "historical events", historical=True)
 
@@ -154,6 +160,7 @@ class OddsAPIClient:
         response = self.http.get_json(
             f"historical/sports/{sport}/events/{event_id}/odds",
             {**self._odds_params(markets, regions), "date": date},
+            label="historical_event_odds",
         )
         return _answer(response, dict, f"historical odds for event {event_id}", historical=True)
 

@@ -2,11 +2,15 @@
 
 Retried: timeouts and transport errors, HTTP 429 (waiting what Retry-After asks) and 5xx.
 Not retried: 404 (UpstreamNotFound) and other 4xx (UpstreamError): asking again cannot help.
+
+Each client counts its requests and failures per endpoint (`EndpointCalls`); the ingestion run
+around a sync stores them, so data quality can say which endpoint of a source is failing.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -94,6 +98,48 @@ class JSONResponse:
     stale: bool = False
 
 
+class EndpointCalls:
+    """Requests and failures per endpoint label (`<source>:<endpoint>`), safe across threads.
+
+    A request is one `get_json` call, however many attempts it took; it failed when it ended
+    in an UpstreamError other than a 404 (an answer: the thing asked for does not exist) or
+    was answered from the payload store because the source's breaker was open.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def record(self, label: str, *, failed: bool) -> None:
+        """Count one request to `label`."""
+        with self._lock:
+            counts = self._counts.setdefault(label, {"requests": 0, "failures": 0})
+            counts["requests"] += 1
+            counts["failures"] += int(failed)
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """The counts so far, per label."""
+        with self._lock:
+            return {label: dict(counts) for label, counts in self._counts.items()}
+
+    def since(self, before: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+        """The counts added after `before` (a `snapshot`), labels without requests left out."""
+        added = {}
+        for label, counts in self.snapshot().items():
+            earlier = before.get(label, {})
+            delta = {name: value - earlier.get(name, 0) for name, value in counts.items()}
+            if delta["requests"]:
+                added[label] = delta
+        return added
+
+
+def endpoint_label(endpoint: str) -> str:
+    """A stable name for an endpoint path or URL: its last segment without an extension
+    (`leaguegamelog`, `scheduleLeagueV2`)."""
+    last = endpoint.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return last.split(".", 1)[0] or endpoint
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
     if not value:
@@ -132,6 +178,7 @@ class UpstreamJSONClient:
         self.rate_limiter: RateLimiter = rate_limiter or MemoryRateLimiter(60)
         self.payload_store = payload_store
         self.redact_params = redact_params
+        self.calls = EndpointCalls()
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             headers=dict(headers or {}),
@@ -144,13 +191,29 @@ class UpstreamJSONClient:
         """Release the connection pool."""
         self._http.close()
 
-    def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> JSONResponse:
+    def get_json(
+        self, endpoint: str, params: Mapping[str, Any] | None = None, *, label: str | None = None
+    ) -> JSONResponse:
         """GET `endpoint` (relative to the base URL) and decode its JSON body.
 
         With a breaker: while it is open the newest stored answer to the same request is
         returned marked `stale` (an UpstreamError when there is none), and every failure that
         says the source is unwell (5xx, timeouts, bodies that are not JSON) counts towards it.
+        `label` names the endpoint in the per-endpoint counts (default: `endpoint_label`).
         """
+        name = f"{self.source}:{label or endpoint_label(endpoint)}"
+        try:
+            response = self._get_json(endpoint, params)
+        except UpstreamNotFound:
+            self.calls.record(name, failed=False)
+            raise
+        except UpstreamError:
+            self.calls.record(name, failed=True)
+            raise
+        self.calls.record(name, failed=response.stale)
+        return response
+
+    def _get_json(self, endpoint: str, params: Mapping[str, Any] | None) -> JSONResponse:
         query = {key: value for key, value in (params or {}).items() if value is not None}
         if self.breaker is None:
             return self._fetch(endpoint, query)

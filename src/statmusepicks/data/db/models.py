@@ -19,8 +19,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -248,8 +249,52 @@ class Injury(Base):
     )
 
 
+class PredictionGrade(Base):
+    """The grade of a served prediction, appended once its game is settled (never edited).
+
+    One per prediction; like the prediction it is an entry of the record's hash chain
+    (`chain_seq`, `content_hash`, `prev_hash`: see `core/hash_chain.py`).
+    """
+
+    __tablename__ = "prediction_grades"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    prediction_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("predictions.id", ondelete="RESTRICT")
+    )
+    graded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actual: Mapped[float | None] = mapped_column(Float, nullable=True)
+    result: Mapped[str] = mapped_column(String(5))
+    profit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    chain_seq: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("prediction_id", name="uq_prediction_grades_prediction"),
+        UniqueConstraint("chain_seq", name="uq_prediction_grades_chain_seq"),
+        Index("ix_prediction_grades_graded", "graded_at"),
+    )
+
+
+def _grade_column(column: Any, prediction_id: Any) -> Any:
+    """A prediction's grade field read from its appended grade row (None until graded)."""
+    return column_property(
+        select(column)
+        .where(PredictionGrade.prediction_id == prediction_id)
+        .correlate_except(PredictionGrade)
+        .scalar_subquery()
+        .label(column.key)
+    )
+
+
 class Prediction(Base):
-    """Append-only log of served predictions; only the grade columns are ever filled later."""
+    """Append-only, hash-chained log of served predictions.
+
+    A row is never updated: its grade is a `PredictionGrade` row appended later, read back
+    through the `graded_at`, `actual`, `result` and `profit` attributes (correlated subqueries,
+    so every reader filters and selects them as before).
+    """
 
     __tablename__ = "predictions"
 
@@ -278,15 +323,19 @@ class Prediction(Base):
     # The A/B arm that served this row ('champion' outside experiments) and its experiment.
     arm: Mapped[str | None] = mapped_column(String(20), nullable=True)
     experiment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    graded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    actual: Mapped[float | None] = mapped_column(Float, nullable=True)
-    result: Mapped[str | None] = mapped_column(String(5), nullable=True)
-    profit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The row's entry in the record's hash chain (null only for rows written around the chain).
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    graded_at: Mapped[dt.datetime | None] = _grade_column(PredictionGrade.graded_at, id)
+    actual: Mapped[float | None] = _grade_column(PredictionGrade.actual, id)
+    result: Mapped[str | None] = _grade_column(PredictionGrade.result, id)
+    profit: Mapped[float | None] = _grade_column(PredictionGrade.profit, id)
 
     __table_args__ = (
         Index("ix_predictions_player_date", "player_id", "game_date"),
-        Index("ix_predictions_graded", "graded_at"),
         Index("ix_predictions_experiment", "experiment_id"),
+        UniqueConstraint("chain_seq", name="uq_predictions_chain_seq"),
     )
 
 

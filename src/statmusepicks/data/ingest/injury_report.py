@@ -104,7 +104,9 @@ class OfficialInjuryReport:
         oldest = slot - self.lookback
         while slot > oldest:
             try:
-                response = self.http.get_json(self.url_template.format(stamp=report_stamp(slot)))
+                response = self.http.get_json(
+                    self.url_template.format(stamp=report_stamp(slot)), label="injury_report"
+                )
             except UpstreamNotFound:
                 slot -= SLOT
                 continue

@@ -13,6 +13,7 @@ share of the remaining requests (`odds_budget.py`).
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -46,6 +47,9 @@ HISTORICAL_SOURCE = "odds_api_historical"
 # Books post player props from the morning of game day; events further out have none yet and
 # each request costs quota.
 HORIZON = dt.timedelta(hours=36)
+# Event-odds requests in flight at once: each answer is a few hundred kB the sync waits on, and
+# four overlap that wait without holding many connections to the API.
+ODDS_WORKERS = 4
 
 
 @dataclass
@@ -172,7 +176,7 @@ def sync_odds(
     included) enables the quota budget; None spends what the events need.
     """
     now = now or dt.datetime.now(dt.UTC)
-    with tracked_run(engine, RUN_KIND) as tracker:
+    with tracked_run(engine, RUN_KIND, client.http.calls) as tracker:
         report = OddsSyncReport(run_id=tracker.run_id, historical=historical)
         events = client.get_historical_events(_iso(now)) if historical else client.get_events()
         tracker.add_payload(events.payload_ref)
@@ -192,15 +196,19 @@ def sync_odds(
             chosen = upcoming[: report.budget.events]
             report.thinned_events = [str(event.get("id")) for event in upcoming[len(chosen) :]]
         frames = []
-        for event in chosen:
-            odds = _event_odds(client, str(event.get("id")), now, historical=historical)
+        for event, odds in zip(
+            chosen, _all_event_odds(client, chosen, now, historical=historical), strict=True
+        ):
             if odds is None:
                 # An event can vanish between the list and the odds call (postponed game).
                 report.skipped_events.append(str(event.get("id")))
                 continue
             tracker.add_payload(odds.payload_ref)
             report.requests_spent += odds.quota.last or 0
-            if odds.quota.remaining is not None:
+            if odds.quota.remaining is not None and (
+                report.quota.remaining is None or odds.quota.remaining <= report.quota.remaining
+            ):
+                # Answers arrive in any order: the lowest count left is the newest one.
                 report.quota = odds.quota
             source = HISTORICAL_SOURCE if historical else SOURCE
             frames.append(event_rows(odds.payload, now, source=source))
@@ -225,6 +233,28 @@ def sync_odds(
             report.quarantined = table.quarantined
         tracker.details.update(report.details())
     return report
+
+
+def _all_event_odds(
+    client: OddsAPIClient, events: list[dict[str, Any]], now: dt.datetime, *, historical: bool
+) -> list[OddsResponse | None]:
+    """Each event's odds, in the events' order, ODDS_WORKERS requests in flight at a time.
+
+    The client's rate limiter paces every request whichever thread sends it. On a failure the
+    requests not yet sent are cancelled, so a broken upstream costs no more quota than
+    asking one event at a time would, give or take the requests already in flight.
+    """
+    if not events:
+        return []
+    pool = ThreadPoolExecutor(max_workers=min(ODDS_WORKERS, len(events)))
+    try:
+        futures = [
+            pool.submit(_event_odds, client, str(event.get("id")), now, historical=historical)
+            for event in events
+        ]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _event_odds(

@@ -2,7 +2,9 @@
 
 The syncs (NBA, odds) and imports (lines, injuries) share this wrapper so that every run leaves
 the same audit trail: per-table counts, quarantine reasons, raw payload references and, on
-failure, the error that stopped it.
+failure, the error that stopped it. A run given the upstream client it reads through also
+stores that client's requests and failures per endpoint (`details.endpoints`), which the data
+quality job turns into failure rates per endpoint.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Engine
 
 from statmusepicks.core.errors import StatMusePicksError
 from statmusepicks.data.clients.payloads import PayloadRef
+from statmusepicks.data.clients.upstream import EndpointCalls
 from statmusepicks.data.ingest.bundled import TableReport
 from statmusepicks.data.ingest.runs import RunCounts, finish_run, quarantine, start_run
 
@@ -31,6 +34,8 @@ class RunTracker:
     tables: list[TableReport] = field(default_factory=list)
     payloads: list[PayloadRef] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    calls: EndpointCalls | None = None
+    calls_before: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add_payload(self, ref: PayloadRef | None) -> None:
         """Remember a raw body this run read (None when no payload store is configured)."""
@@ -66,13 +71,26 @@ class RunTracker:
         for name in dict.fromkeys(report.table for report in self.tables):
             self.table(name).count_into(counts)
         counts.details["payloads"] = [ref.to_dict() for ref in self.payloads]
+        if self.calls is not None:
+            counts.details["endpoints"] = self.calls.since(self.calls_before)
         return counts
 
 
 @contextmanager
-def tracked_run(engine: Engine, kind: str) -> Iterator[RunTracker]:
-    """Record a run around the block; an exception marks it failed (and propagates)."""
-    tracker = RunTracker(engine=engine, run_id=start_run(engine, kind), kind=kind)
+def tracked_run(
+    engine: Engine, kind: str, calls: EndpointCalls | None = None
+) -> Iterator[RunTracker]:
+    """Record a run around the block; an exception marks it failed (and propagates).
+
+    `calls`: the upstream client's counts; the requests made during the block are stored.
+    """
+    tracker = RunTracker(
+        engine=engine,
+        run_id=start_run(engine, kind),
+        kind=kind,
+        calls=calls,
+        calls_before=calls.snapshot() if calls is not None else {},
+    )
     try:
         yield tracker
     except Exception as exc:

@@ -162,15 +162,35 @@ def games_against(
     if not pairs:
         return player_game_logs(session, [], before=before)
     games = PlayerGameStats
+    chosen = tuple_(games.player_id, games.opp).in_(list(pairs))
+    return _last_games(session, (games.player_id, games.opp), chosen, before, limit)
+
+
+def players_recent_game_logs(
+    session: Session, player_ids: Sequence[int], *, before: dt.date, limit: int
+) -> pd.DataFrame:
+    """Each player's last `limit` games before `before`, oldest first, in one query
+    (`recent_player_game_logs` of many players)."""
+    games = PlayerGameStats
+    chosen = games.player_id.in_(list(player_ids))
+    return _last_games(session, (games.player_id,), chosen, before, limit)
+
+
+def _last_games(
+    session: Session, partition: tuple[Any, ...], chosen: Any, before: dt.date, limit: int
+) -> pd.DataFrame:
+    """The last `limit` box scores before `before` of each `partition` group of the rows
+    `chosen` selects."""
+    games = PlayerGameStats
     ranked = (
         select(
             games.player_id,
             games.game_id,
             func.row_number()
-            .over(partition_by=(games.player_id, games.opp), order_by=games.game_date.desc())
+            .over(partition_by=partition, order_by=games.game_date.desc())
             .label("rank"),
         )
-        .where(tuple_(games.player_id, games.opp).in_(list(pairs)), games.game_date < before)
+        .where(chosen, games.game_date < before)
         .subquery()
     )
     statement = (

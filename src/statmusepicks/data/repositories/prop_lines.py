@@ -22,6 +22,18 @@ PROP_KEY = ["game_date", "player_name", "market", "bookmaker", "line"]
 BOOK_KEY = ["game_date", "player_name", "market", "bookmaker"]
 PRICES = ["captured_at", "over_price", "under_price"]
 CLOSE_COLUMNS = ["player_id", "event_id", "commence_time", "is_main_line", "season"]
+# What pricing and settlement read of a settled line (the evaluation checks a frame has them).
+SETTLED_LINE_COLUMNS = (
+    "game_date",
+    "player_id",
+    "player_name",
+    "market",
+    "bookmaker",
+    "line",
+    "over_price",
+    "under_price",
+    "actual",
+)
 
 
 def snapshots(
@@ -106,21 +118,7 @@ def settled_closing_lines(
             "closing_captured_at": "captured_at",
         }
     )
-    columns = [
-        "game_date",
-        "season",
-        "player_id",
-        "player_name",
-        "market",
-        "bookmaker",
-        "line",
-        "over_price",
-        "under_price",
-        "is_main_line",
-        "captured_at",
-        "commence_time",
-        "actual",
-    ]
+    columns = [*SETTLED_LINE_COLUMNS, "season", "is_main_line", "captured_at", "commence_time"]
     return keyed[columns].dropna(subset=["actual"]).reset_index(drop=True)
 
 

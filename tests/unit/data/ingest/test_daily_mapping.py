@@ -29,12 +29,26 @@ def bundled(name: str) -> pd.DataFrame:
     return frame[frame["game_date"].astype(str) == DAY]
 
 
-def test_player_rows_reproduce_the_bundled_box_scores_of_a_real_day() -> None:
-    result = validate(player_rows(upstream("P")), schemas.PLAYER_GAME_STATS)
+# Per kind of game log: the row mapping, its schema, the bundled table and the row key.
+MAPPINGS = {
+    "P": (player_rows, schemas.PLAYER_GAME_STATS, "player_game_logs.parquet", "player_id"),
+    "T": (team_rows, schemas.TEAM_GAME_STATS, "team_game_logs.parquet", "team_id"),
+}
+
+
+def mapped_beside_bundled(kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The day's upstream rows mapped and validated (none quarantined), and the bundled rows of
+    the same day, both in (game, key) order."""
+    rows, schema, table, key = MAPPINGS[kind]
+    result = validate(rows(upstream(kind)), schema)
     assert result.quarantined.empty
-    ours = result.clean.sort_values(["game_id", "player_id"]).reset_index(drop=True)
-    truth = bundled("player_game_logs.parquet").sort_values(["game_id", "player_id"])
-    truth = truth.reset_index(drop=True)
+    order = ["game_id", key]
+    ours = result.clean.sort_values(order).reset_index(drop=True)
+    return ours, bundled(table).sort_values(order).reset_index(drop=True)
+
+
+def test_player_rows_reproduce_the_bundled_box_scores_of_a_real_day() -> None:
+    ours, truth = mapped_beside_bundled("P")
     assert len(ours) == len(truth) == 190
     for column in ["game_id", "player_id", "team", "opp", "is_home", "matchup", "wl"]:
         assert ours[column].astype(str).tolist() == truth[column].astype(str).tolist(), column
@@ -43,11 +57,7 @@ def test_player_rows_reproduce_the_bundled_box_scores_of_a_real_day() -> None:
 
 
 def test_team_rows_pair_each_team_with_its_opponent_and_match_the_bundles_estimates() -> None:
-    result = validate(team_rows(upstream("T")), schemas.TEAM_GAME_STATS)
-    assert result.quarantined.empty
-    ours = result.clean.sort_values(["game_id", "team_id"]).reset_index(drop=True)
-    truth = bundled("team_game_logs.parquet").sort_values(["game_id", "team_id"])
-    truth = truth.reset_index(drop=True)
+    ours, truth = mapped_beside_bundled("T")
     assert len(ours) == len(truth) == 18
     assert ours["opp"].tolist() == truth["opp"].tolist()
     assert ours["opp_pts"].astype(int).tolist() == truth["opp_pts"].tolist()

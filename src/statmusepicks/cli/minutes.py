@@ -1,0 +1,48 @@
+"""`statmusepicks minutes`: the minutes model's out-of-time MAE, and optionally whether the
+minutes projection and the impact ratings (PER, WS/48, BPM) help the stat models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from statmusepicks.cli.common import console, open_container
+from statmusepicks.data.ingest.bundled import read_player_logs, read_team_logs
+from statmusepicks.services.evaluation import LINE_CUTOFF
+from statmusepicks.services.feature_trials import candidate_blocks, feature_trial
+from statmusepicks.services.minutes_report import minutes_report
+from statmusepicks.services.training import feature_frame, line_history
+
+
+def _print(frame: pd.DataFrame, title: str) -> None:
+    table = Table(*map(str, frame.columns), title=title)
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+
+
+def minutes(
+    trial: bool = typer.Option(
+        False, "--trial", help="Also train the stat models with and without the new features."
+    ),
+) -> None:
+    """Minutes model MAE vs the last-10 and season averages; `--trial` scores new features."""
+    with open_container() as container:
+        data_dir = container.settings.bundled_data_dir
+        player_logs, team_logs = read_player_logs(data_dir), read_team_logs(data_dir)
+        report = minutes_report(player_logs, team_logs)
+        _print(report.table, "Minutes MAE out of time (fitted on earlier seasons only)")
+        console.print(report.weights)
+        if trial:
+            frame, _ = feature_frame(container)
+            blocks = candidate_blocks(player_logs, team_logs)
+            cutoff: dt.date = LINE_CUTOFF
+            results = feature_trial(
+                frame, blocks, line_history(container.settings), line_cutoff=cutoff
+            )
+            _print(
+                results.drop(columns=["selected"]), f"Stat models on 2025-26 (lines from {cutoff})"
+            )
