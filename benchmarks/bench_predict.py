@@ -41,6 +41,7 @@ from statmusepicks.data.cache import MemoryCache  # noqa: E402
 from statmusepicks.data.db.migrate import upgrade  # noqa: E402
 from statmusepicks.data.db.session import make_engine, make_session_factory  # noqa: E402
 from statmusepicks.data.ingest.bundled import load_bundled  # noqa: E402
+from statmusepicks.data.rate_limit import MemoryRateLimiter  # noqa: E402
 from statmusepicks.features.frame import build_feature_frame  # noqa: E402
 from statmusepicks.models.predictor import Predictor  # noqa: E402
 from statmusepicks.services.container import Container  # noqa: E402
@@ -117,7 +118,7 @@ async def _in_process(container: Container, key: str) -> dict[str, Any]:
     transport = httpx.ASGITransport(app=app)
     headers = {"X-API-Key": key}
     figures: dict[str, Any] = {}
-    container.rate_limiter = _Unlimited()
+    container.rate_limiter = MemoryRateLimiter(1_000_000, burst=1_000_000)
     async with httpx.AsyncClient(transport=transport, base_url="http://b", headers=headers) as c:
         await _timed(c, "/api/predict", requests[0])  # imports and first-use set-up
         service.forget()
@@ -167,7 +168,7 @@ async def _registered(container: Container) -> dict[str, Any]:
     """Cold, features-cached and warm single predicts of 40 players with the real champions."""
     app = create_app(container.settings, container=container)
     service = prediction_service(container)
-    container.rate_limiter = _Unlimited()
+    container.rate_limiter = MemoryRateLimiter(1_000_000, burst=1_000_000)
     headers = {"X-API-Key": create_key(container, "bench").key}
     players = _players(container, 40)
     points = [{"player": p, "stat": "points", "line": 20.5} for p in players]
@@ -211,17 +212,6 @@ def _print_registered(scratch: Path) -> dict[str, Any] | None:
     _line("features cached, PRA (3 models): p95", _p(pra, 95), None, None)
     _line("warm single p95", _p(warm, 95), BUDGET_MS, TARGETS["warm"])
     return figures
-
-
-class _Unlimited:
-    """The bench measures latency, not the limiter: every request is allowed."""
-
-    backend = "none"
-
-    def hit(self, _client: str) -> Any:
-        from statmusepicks.services.rate_limit import Decision
-
-        return Decision(True, 0, 0, 0.0)
 
 
 def _free_port() -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import resource
 import sqlite3
 import statistics
@@ -21,7 +22,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -164,14 +166,18 @@ async def _measure(container: Container, day: dt.date) -> dict[str, Any]:
         refresh = service.inputs.refresh_in_background()
         await asyncio.to_thread(refresh.join)
         figures["refresh"] = time.perf_counter() - started
-        figures["board"] = await _timed(client.get("/api/board", params={"date": str(day)}))
+        with _collections() as collected:
+            figures["board"] = await _timed(client.get("/api/board", params={"date": str(day)}))
+        figures["board_gc"] = collected
         board = (await client.get("/api/board", params={"date": str(day)})).json()
         figures["lines"] = board["count"] + board["unpriced"]
         batch = props[:50]
-        figures["batch"] = await _runs(client, container, batch, rows=False)
-        figures["batch_before"] = await _runs(client, container, batch, rows=True)
         singles = [p for p in props if p["stat"] == "points"][:SINGLES]
+        # The paths with the rows built ahead first: the before-paths drop the rows, and
+        # nothing builds them again until the data changes.
+        figures["batch"] = await _runs(client, container, batch, rows=False)
         figures["single"] = await _singles(client, container, singles, rows=False)
+        figures["batch_before"] = await _runs(client, container, batch, rows=True)
         figures["single_before"] = await _singles(client, container, singles, rows=True)
         invalidate_predictions(container)
         await asyncio.to_thread(service.inputs.refresh_in_background().join)
@@ -180,6 +186,27 @@ async def _measure(container: Container, day: dt.date) -> dict[str, Any]:
         container.cache.delete_prefix("board:")
         figures["board_before"] = await _timed(client.get("/api/board", params={"date": str(day)}))
     return figures
+
+
+@contextmanager
+def _collections() -> Iterator[dict[str, float]]:
+    """Seconds and passes of garbage collection inside the block (the first board after a
+    build of rows once paid a full collection over every object the build left behind)."""
+    found = {"seconds": 0.0, "full": 0.0}
+    started: list[float] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            found["seconds"] += time.perf_counter() - started.pop()
+            found["full"] += info["generation"] == 2
+
+    gc.callbacks.append(watch)
+    try:
+        yield found
+    finally:
+        gc.callbacks.remove(watch)
 
 
 async def _runs(
@@ -271,6 +298,11 @@ def run() -> dict[str, Any] | None:
     print(f"  feature rows rebuilt after the sync, in the background: {figures['refresh']:.2f} s")
     _row(f"board {lines} lines, first call after the sync", figures["board"], aim, "s",
          figures["board_before"])  # fmt: skip
+    collected = figures["board_gc"]
+    print(
+        f"    of which garbage collection: {collected['seconds']:.3f} s "
+        f"({collected['full']:.0f} full collections)"
+    )
     batch, before = figures["batch"], figures["batch_before"]
     _row("batch of 50 upcoming props, answers not cached, p50", statistics.median(batch),
          AIMS["batch50"], "ms", statistics.median(before))  # fmt: skip

@@ -18,13 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, SCREENSHOTS
 from tests.servers import serve_in_thread
 
 from statmusepicks.api.app import create_app
 from statmusepicks.core.settings import get_settings
 from statmusepicks.services.container import build_container
+
+DRIFT_VIEWPORT: ViewportSize = {"width": 1440, "height": 1800}
 
 
 def newest_drift_report(var_dir: Path) -> Path | None:
@@ -33,10 +35,10 @@ def newest_drift_report(var_dir: Path) -> Path | None:
     return pages[-1] if pages else None
 
 
-def shoot(page: Page, name: str) -> Path:
-    """A full-page screenshot into docs/screenshots/<name>.png."""
+def shoot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot into docs/screenshots/<name>.png (the whole page, or the first screen)."""
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -59,8 +61,11 @@ def main() -> int:
         page.locator("#brier-chart .main-svg").first.wait_for(state="attached")
         print(shoot(page, "monitoring-replay"))
         if drift is not None:
+            # One panel per model, a row per feature: tens of thousands of pixels in full;
+            # the first screen holds the worst model's chart and worst features.
+            page.set_viewport_size(DRIFT_VIEWPORT)
             page.goto(drift.as_uri())
-            print(shoot(page, "drift-report"))
+            print(shoot(page, "drift-report", full_page=False))
         else:
             print(f"no drift report under {settings.var_dir / 'reports'}")
         browser.close()

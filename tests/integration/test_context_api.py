@@ -19,8 +19,8 @@ from statmusepicks.data.cache import Cache
 from statmusepicks.data.db.models import PlayerGameStats
 from statmusepicks.data.db.session import make_session_factory
 from statmusepicks.data.ingest.bundled import load_bundled
+from statmusepicks.services.cache_invalidation import invalidate_player
 from statmusepicks.services.container import Container
-from statmusepicks.services.context import invalidate_player
 from statmusepicks.services.context_models import PlayerContext
 from tests import factories
 

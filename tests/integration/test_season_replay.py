@@ -39,7 +39,7 @@ from statmusepicks.models.predictor import Predictor
 from statmusepicks.services.container import Container
 from statmusepicks.services.jobs import Job
 from statmusepicks.services.predictions import prediction_service
-from statmusepicks.services.replay import BOARD_COLUMNS, replay_season
+from statmusepicks.services.replay import BOARD_COLUMNS, ReplayResult, replay_season
 from statmusepicks.services.season_day import SEASON_JOBS, SlotRunner, run_day
 from statmusepicks.services.sync import sync_box_scores
 from tests import factories
@@ -162,6 +162,27 @@ def runner(container: Container) -> SlotRunner:
     return SlotRunner(container, clock=lambda: CLOCK, sleep=lambda _seconds: None)
 
 
+def replay(
+    container: Container,
+    start: dt.date,
+    end: dt.date,
+    output: Path,
+    *,
+    bootstrap_samples: int,
+    jobs: list[Job] | None = None,
+) -> ReplayResult:
+    """The season's days replayed on the stand-ins' clock, with the stand-in jobs by default."""
+    return replay_season(
+        container,
+        start,
+        end,
+        output,
+        runner=runner(container),
+        jobs=season_jobs() if jobs is None else jobs,
+        bootstrap_samples=bootstrap_samples,
+    )
+
+
 def test_the_box_score_job_never_reads_a_game_from_its_own_day_or_later(
     season: Container, nba: NBAStatsServer
 ) -> None:
@@ -223,15 +244,7 @@ def test_a_short_replay_serves_grades_and_reports_each_day(
     season: Container, tmp_path: Path
 ) -> None:
     end = START + dt.timedelta(days=1)
-    result = replay_season(
-        season,
-        START,
-        end,
-        tmp_path / "replay",
-        runner=runner(season),
-        jobs=season_jobs(),
-        bootstrap_samples=200,
-    )
+    result = replay(season, START, end, tmp_path / "replay", bootstrap_samples=200)
     assert all(not day.failed for day in result.days)
     boards = sorted((tmp_path / "replay" / "boards").glob("*.csv"))
     assert [b.stem for b in boards] == [START.isoformat(), end.isoformat()]
@@ -265,10 +278,7 @@ def test_replayed_boards_are_logged_as_served_then_graded_and_scored_daily(
 ) -> None:
     end = START + dt.timedelta(days=1)
     jobs = [job for job in SEASON_JOBS if job.name in SERVED_JOBS]
-    result = replay_season(
-        season, START, end, tmp_path / "replay", runner=runner(season), jobs=jobs,
-        bootstrap_samples=100,
-    )  # fmt: skip
+    result = replay(season, START, end, tmp_path / "replay", jobs=jobs, bootstrap_samples=100)
     assert all(not day.failed for day in result.days), [d.failed for d in result.days]
     # The schedule of the morning placed the pre-tip snapshot: 30 minutes before the first tip.
     with season.engine.connect() as connection:
@@ -307,15 +317,7 @@ def test_replayed_boards_are_logged_as_served_then_graded_and_scored_daily(
 @pytest.mark.slow
 def test_the_whole_bundled_stretch_replays(season: Container, tmp_path: Path) -> None:
     truncate(season.engine, FIRST_BUNDLED)
-    result = replay_season(
-        season,
-        FIRST_BUNDLED,
-        LAST_BUNDLED,
-        tmp_path / "replay",
-        runner=runner(season),
-        jobs=season_jobs(),
-        bootstrap_samples=500,
-    )
+    result = replay(season, FIRST_BUNDLED, LAST_BUNDLED, tmp_path / "replay", bootstrap_samples=500)
     assert all(not day.failed for day in result.days)
     assert len(list((tmp_path / "replay" / "boards").glob("*.csv"))) == 25
     assert list(result.summary["by_week"]) == [

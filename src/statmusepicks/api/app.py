@@ -54,6 +54,7 @@ OPEN_ROUTERS: list[APIRouter] = [
     health.router,
     metrics.router,
     responsible_gambling.router,
+    track_record.proof_router,
     pages.router,
 ]
 

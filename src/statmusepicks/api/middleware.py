@@ -27,7 +27,11 @@ from statmusepicks.services.container import Container
 from statmusepicks.services.keys import authenticate
 from statmusepicks.services.rate_limit import rate_limiter
 
-ALWAYS_PUBLIC = ("/api/responsible-gambling",)
+ALWAYS_PUBLIC = (
+    "/api/responsible-gambling",
+    "/api/track_record/proof",
+    "/api/track_record/export.csv",
+)
 CONTEXT_PATHS = ("/api/player_context", "/api/batch_player_context")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from statmusepicks.cli.common import console, open_container
+from statmusepicks.cli.common import console, open_engine
 from statmusepicks.data.db.migrate import current_revision, downgrade, head_revision, upgrade
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -13,23 +13,21 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 @app.command("upgrade")
 def upgrade_command(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database to the newest schema."""
-    with open_container() as container:
-        upgrade(container.engine, revision)
-        console.print(f"database at revision {current_revision(container.engine)}")
+    with open_engine() as engine:
+        upgrade(engine, revision)
+        console.print(f"database at revision {current_revision(engine)}")
 
 
 @app.command("downgrade")
 def downgrade_command(revision: str = typer.Argument(..., help="Target revision.")) -> None:
     """Step the schema back."""
-    with open_container() as container:
-        downgrade(container.engine, revision)
-        console.print(f"database at revision {current_revision(container.engine)}")
+    with open_engine() as engine:
+        downgrade(engine, revision)
+        console.print(f"database at revision {current_revision(engine)}")
 
 
 @app.command("current")
 def current_command() -> None:
     """Print the current and the newest revision."""
-    with open_container() as container:
-        console.print(
-            f"current {current_revision(container.engine)}, head {head_revision(container.engine)}"
-        )
+    with open_engine() as engine:
+        console.print(f"current {current_revision(engine)}, head {head_revision(engine)}")

@@ -13,7 +13,11 @@ from statmusepicks.cli.common import console, open_container
 from statmusepicks.data.ingest.bundled import read_player_logs, read_team_logs
 from statmusepicks.services.evaluation import LINE_CUTOFF
 from statmusepicks.services.feature_trials import candidate_blocks, feature_trial
-from statmusepicks.services.minutes_report import minutes_report
+from statmusepicks.services.minutes_report import (
+    freeze_weights,
+    frozen_weights_match,
+    minutes_report,
+)
 from statmusepicks.services.training import feature_frame, line_history
 
 
@@ -28,14 +32,23 @@ def minutes(
     trial: bool = typer.Option(
         False, "--trial", help="Also train the stat models with and without the new features."
     ),
+    fit: bool = typer.Option(
+        False, "--fit", help="Write the walk-forward weights as the frozen table the features read."
+    ),
 ) -> None:
-    """Minutes model MAE vs the last-10 and season averages; `--trial` scores new features."""
+    """Minutes model MAE vs the last-10 and season averages; `--fit` freezes the weights,
+    `--trial` scores new features."""
     with open_container() as container:
         data_dir = container.settings.bundled_data_dir
         player_logs, team_logs = read_player_logs(data_dir), read_team_logs(data_dir)
         report = minutes_report(player_logs, team_logs)
         _print(report.table, "Minutes MAE out of time (fitted on earlier seasons only)")
-        console.print(report.weights)
+        if fit:
+            console.print(f"wrote the walk-forward weights to {freeze_weights(report)}")
+        elif frozen_weights_match(report):
+            console.print("the frozen weights equal this fit")
+        else:
+            console.print("the frozen weights differ from this fit: `statmusepicks minutes --fit`")
         if trial:
             frame, _ = feature_frame(container)
             blocks = candidate_blocks(player_logs, team_logs)

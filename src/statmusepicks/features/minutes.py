@@ -2,19 +2,27 @@
 
 The projection is a linear model over a small design (recent and season minutes, rest, games
 his team played without him, rotation teammates out), so a teammate's absence moves it the same
-way in training, serving and the what-if. Its weights are frozen in `WEIGHTS`, fitted by
-`fit_minutes_weights` on the regular seasons 2016-17 .. 2024-25 (`statmusepicks minutes`
-refits them and prints the out-of-time MAE against the last-10 and season-average baselines):
+way in training, serving and the what-if. Its weights are fitted by `fit_minutes_weights`:
 
 - the centre is a least-absolute-deviation fit (the median minimises the MAE it is judged by);
 - the spread is a least-squares fit of the absolute residual on the same design, scaled by
   sqrt(pi/2) to a standard deviation, and `z_low`/`z_high` are the 10th and 90th percentiles
   of the residual in units of that spread (minutes are skewed: early exits, blowouts).
+
+The weights are walk-forward so a feature row never reads a later game through them: a target
+of season S is projected with the weights fitted on the regular seasons from `FIRST_FIT_SEASON`
+to the season before S (`WEIGHTS_BY_SEASON`, frozen in `minutes_weights.json`; `statmusepicks
+minutes --fit` regenerates it). A season with no earlier fitted season uses `UNFITTED`, and a
+season after the table's last uses the last entry; training and serving pick by the target's
+season alike, so a served row gets the weights its training rows of that season got.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -33,6 +41,10 @@ GAME_MINUTES = 48.0
 MIN_SPREAD = 1.0
 # The absolute residual of a normal variable averages sigma * sqrt(2 / pi).
 ABS_TO_SD = float(np.sqrt(np.pi / 2))
+PROJECTION_COLUMNS = ["minutes", "minutes_sd", "minutes_p10", "minutes_p90"]
+# The first season with a previous season in the bundled logs: the walk-forward fits start here.
+FIRST_FIT_SEASON = "2016-17"
+WEIGHTS_PATH = Path(__file__).with_name("minutes_weights.json")
 DESIGN_COLUMNS = (
     "last",
     "sma3",
@@ -63,6 +75,17 @@ class MinutesWeights:
     spread_coefficients: dict[str, float]
     z_low: float
     z_high: float
+
+    def rounded(self) -> MinutesWeights:
+        """Four decimals, as frozen in the table: readable, far below the fit's own noise."""
+        return MinutesWeights(
+            intercept=round(self.intercept, 4),
+            coefficients={n: round(w, 4) for n, w in self.coefficients.items()},
+            spread_intercept=round(self.spread_intercept, 4),
+            spread_coefficients={n: round(w, 4) for n, w in self.spread_coefficients.items()},
+            z_low=round(self.z_low, 4),
+            z_high=round(self.z_high, 4),
+        )
 
     def project(self, design: pd.DataFrame) -> pd.DataFrame:
         """Projected minutes, their standard deviation and 10th/90th percentiles per row."""
@@ -174,9 +197,52 @@ def fit_minutes_weights(
     )
 
 
+def fit_weights_by_season(rows: pd.DataFrame) -> dict[str, MinutesWeights]:
+    """Walk-forward weights: for each season S after `FIRST_FIT_SEASON` present in `rows`,
+    the fit on the rows of `FIRST_FIT_SEASON` .. the season before S only.
+
+    `rows` is a design with `season_label` and `played` (minutes) columns.
+    """
+    fitted = rows[rows["season_label"] >= FIRST_FIT_SEASON]
+    table: dict[str, MinutesWeights] = {}
+    for season in sorted(set(fitted["season_label"]) - {FIRST_FIT_SEASON}):
+        before = fitted[fitted["season_label"] < season]
+        table[season] = fit_minutes_weights(before, before["played"].to_numpy(float))
+    return table
+
+
+def save_weights_table(table: dict[str, MinutesWeights], path: Path = WEIGHTS_PATH) -> None:
+    """Write a walk-forward table as the frozen JSON that `WEIGHTS_BY_SEASON` loads."""
+    payload = {season: asdict(weights.rounded()) for season, weights in sorted(table.items())}
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def load_weights_table(path: Path = WEIGHTS_PATH) -> dict[str, MinutesWeights]:
+    """The frozen walk-forward table, season label -> weights."""
+    payload = json.loads(path.read_text())
+    return {season: MinutesWeights(**fields) for season, fields in payload.items()}
+
+
+def weights_for_season(season: str) -> MinutesWeights:
+    """The weights for targets of `season`: fitted only on the seasons before it."""
+    earlier = [key for key in WEIGHTS_BY_SEASON if key <= season]
+    return WEIGHTS_BY_SEASON[max(earlier)] if earlier else UNFITTED
+
+
 def project_minutes(inputs: FeatureInputs, weights: MinutesWeights | None = None) -> pd.DataFrame:
-    """Projected minutes with spread and percentiles for every target (frozen weights)."""
-    return (weights or WEIGHTS).project(minutes_design(inputs))
+    """Projected minutes with spread and percentiles for every target.
+
+    Each target gets the walk-forward weights of its season unless `weights` is given.
+    """
+    design = minutes_design(inputs)
+    if weights is not None:
+        return weights.project(design)
+    seasons = inputs.targets["season"].to_numpy(dtype=object)
+    projected = pd.DataFrame(index=design.index, columns=PROJECTION_COLUMNS, dtype=float)
+    for season in pd.unique(seasons):
+        rows = seasons == season
+        projected.loc[rows] = weights_for_season(str(season)).project(design[rows]).to_numpy()
+    return projected
 
 
 def restrict_minutes(projected: pd.DataFrame, cap: np.ndarray) -> pd.DataFrame:
@@ -203,46 +269,16 @@ def minutes_projection(inputs: FeatureInputs) -> pd.DataFrame:
     )
 
 
-# Fitted on 2016-17 .. 2024-25 (`statmusepicks minutes` prints the same numbers).
-WEIGHTS = MinutesWeights(
-    intercept=-1.5462,
-    coefficients={
-        "last": 0.0996,
-        "sma3": 0.0238,
-        "sma10": 0.1080,
-        "ema": 0.4865,
-        "season": 0.2977,
-        "prev_season": 0.0479,
-        "std10": -0.0821,
-        "rest": -0.0832,
-        "back_to_back": 0.0500,
-        "missed": -0.0963,
-        "missed_any": -0.5917,
-        "missed_x_sma10": -0.0311,
-        "no_history": -5.4669,
-        "out_count": -0.7771,
-        "out_min": 0.1062,
-        "out_x_share": -0.0921,
-    },
-    spread_intercept=3.3523,
-    spread_coefficients={
-        "last": -0.0014,
-        "sma3": 0.0040,
-        "sma10": 0.0060,
-        "ema": -0.0086,
-        "season": 0.0061,
-        "prev_season": -0.0212,
-        "std10": 0.2131,
-        "rest": 0.0803,
-        "back_to_back": 0.2191,
-        "missed": -0.0507,
-        "missed_any": -1.0549,
-        "missed_x_sma10": 0.0605,
-        "no_history": 1.6167,
-        "out_count": -0.4106,
-        "out_min": 0.0397,
-        "out_x_share": -0.0368,
-    },
-    z_low=-1.2788,
-    z_high=1.2461,
+# Before any fitted season: the mean of the two baselines a bettor would use (last-10 and
+# season averages), with the last-10 standard deviation as a normal spread. No number in it is
+# fitted, so the first seasons' training rows read no later game through their projection.
+_NORMAL_P90 = NormalDist().inv_cdf(0.9)
+UNFITTED = MinutesWeights(
+    intercept=0.0,
+    coefficients={"sma10": 0.5, "season": 0.5},
+    spread_intercept=0.0,
+    spread_coefficients={"std10": 1.0 / ABS_TO_SD},
+    z_low=-_NORMAL_P90,
+    z_high=_NORMAL_P90,
 )
+WEIGHTS_BY_SEASON = load_weights_table()

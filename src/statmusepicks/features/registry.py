@@ -31,3 +31,11 @@ FEATURES: list[FeatureFunction] = [
     advanced.teammates_out,
     minutes.minutes_projection,
 ]
+
+# Features whose distribution is set by the date rather than by the players: the month, the day
+# of the season and the games counted since it opened. A reference sketched over a whole season
+# and a 14-day served window always disagree on them, so drift checks report them without
+# letting them request a retrain.
+SEASON_CLOCK_FEATURES: frozenset[str] = frozenset(
+    {"f_month", "f_season_day", "f_games_season", "f_opp_rating_games"}
+)

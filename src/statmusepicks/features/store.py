@@ -1,9 +1,12 @@
 """The feature store: the full feature frame materialized as parquet and registered in the DB.
 
 A feature set lives under `<var_dir>/features/<version>/`, partitioned by season, sorted by
-player and date. Its version is a hash of the feature code (every module of this package) and of
-the input logs, so the same code on the same data never builds twice, and a model can record
-exactly which features it was trained on. The `feature_sets` table lists what was built.
+player and date. Its version is a hash of the feature code (the registered feature list, every
+module of this package and its frozen tables such as the minutes weights) and of the input logs,
+so the same code on the same data never builds twice, and a model can record exactly which
+features it was trained on. The `feature_sets` table lists what was built; training reads only a
+set of the current feature code (`current_feature_set`), so a new feature is never silently
+missing from a model.
 """
 
 from __future__ import annotations
@@ -24,15 +27,18 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from statmusepicks.core.errors import NotFoundError
+from statmusepicks.core.errors import DataError, NotFoundError
 from statmusepicks.core.settings import Settings
 from statmusepicks.data.db.models import FeatureSet
 from statmusepicks.data.db.session import make_engine
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.features.inputs import PLAYER_LOG_COLUMNS, TEAM_LOG_COLUMNS
+from statmusepicks.features.registry import FEATURES
 from statmusepicks.features.timeline import day_numbers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# The feature code: the modules and the frozen tables they read (the minutes weights).
+CODE_PATTERNS = ("*.py", "*.json")
 STORE_SUBDIR = "features"
 # Row groups of 2,000 rows let a reader skip to one player's rows by the player_id statistics.
 ROW_GROUP_ROWS = 2_000
@@ -55,9 +61,12 @@ class FeatureSetInfo:
 
 
 def feature_code_hash() -> str:
-    """SHA-256 over the source of every module in the features package."""
+    """SHA-256 over the registered feature list and every source and table of this package."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.glob("*.py")):
+    for function in FEATURES:
+        digest.update(f"{function.__module__}.{function.__qualname__};".encode())
+    paths = (path for pattern in CODE_PATTERNS for path in PACKAGE_DIR.glob(pattern))
+    for path in sorted(paths):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -169,6 +178,22 @@ def latest_feature_set(source: Engine | Settings) -> FeatureSetInfo:
         if record is None:
             raise NotFoundError("No feature set built yet: run `statmusepicks features build`.")
         return _info(record)
+
+
+def current_feature_set(source: Engine | Settings) -> FeatureSetInfo:
+    """The latest feature set, which must come from the current feature code.
+
+    NotFoundError before any build; DataError when the latest set was built by other feature
+    code (a feature added, changed or removed since), which a model must not be trained on.
+    """
+    info = latest_feature_set(source)
+    if info.code_hash != feature_code_hash():
+        raise DataError(
+            f"Feature set {info.version} was built by other feature code than this checkout's "
+            "(a feature was added or changed since): run `statmusepicks features build` first.",
+            details={"version": info.version, "code_hash": info.code_hash},
+        )
+    return info
 
 
 def _dataset(info: FeatureSetInfo) -> ds.Dataset:

@@ -74,9 +74,13 @@ class DriftReference:
     importance: dict[str, float] = field(default_factory=dict)
     period: str = ""
 
-    def important(self, top: int) -> list[str]:
-        """The `top` features most correlated with the target (|r| on the reference rows)."""
-        ranked = sorted(self.importance, key=lambda name: -self.importance[name])
+    def important(self, top: int, exclude: frozenset[str] = frozenset()) -> list[str]:
+        """The `top` features most correlated with the target (|r| on the reference rows),
+        leaving out `exclude` (features whose drift must not count towards a retrain)."""
+        ranked = sorted(
+            (name for name in self.importance if name not in exclude),
+            key=lambda name: -self.importance[name],
+        )
         return ranked[:top]
 
     def to_dict(self) -> dict[str, Any]:

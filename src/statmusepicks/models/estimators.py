@@ -8,8 +8,6 @@ prediction with the model's own attribution, which serving shows as "what moved 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -25,6 +23,12 @@ from sklearn.preprocessing import StandardScaler
 from xgboost import DMatrix, XGBRegressor
 
 KINDS = ("xgboost", "elasticnet", "random_forest")
+# Serving hands the models plain arrays built in the training column order (`as_matrix`), so
+# scikit-learn's missing-names warning says nothing. It is silenced once for the process: a
+# `warnings.catch_warnings` block per call is not thread-safe, and requests predict in threads.
+warnings.filterwarnings(
+    "ignore", message="X does not have valid feature names", category=UserWarning
+)
 # Only the starting point of the weight search: `WeightedEnsemble.fit_weights` moves the weights
 # to the validation optimum on the simplex, so these seed SLSQP (docs/modelling.md) and weigh a
 # vote only when no validation rows are given.
@@ -245,8 +249,7 @@ def predict_rows(estimator: Any, x: pd.DataFrame) -> FloatArray:
     dtype and name on every call, which costs more than the model itself on the one-row calls
     serving makes. The names are right by construction, so their check is skipped knowingly.
     """
-    with _names_checked_by_caller():
-        return np.asarray(member_predict(estimator, x.to_numpy(np.float64)), float)
+    return np.asarray(member_predict(estimator, x.to_numpy(np.float64)), float)
 
 
 def member_predict(model: Any, x: Any) -> FloatArray:
@@ -268,14 +271,6 @@ def member_predict(model: Any, x: Any) -> FloatArray:
     return np.asarray(total / len(forest.estimators_), float)
 
 
-@contextmanager
-def _names_checked_by_caller() -> Iterator[None]:
-    """Silence scikit-learn's missing-names warning for arrays built by `as_matrix`."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        yield
-
-
 def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
     """Each feature's additive effect on each prediction, or None if the model has none.
 
@@ -291,8 +286,7 @@ def contributions(estimator: Any, x: pd.DataFrame) -> pd.DataFrame | None:
         raw = booster.predict(matrix, pred_contribs=True)
         return pd.DataFrame(raw[:, :-1], columns=x.columns, index=x.index)
     if isinstance(estimator, Pipeline) and isinstance(estimator[-1], ElasticNet):
-        with _names_checked_by_caller():
-            scaled = estimator[:-1].transform(values)
+        scaled = estimator[:-1].transform(values)
         return pd.DataFrame(scaled * estimator[-1].coef_, columns=x.columns, index=x.index)
     if isinstance(estimator, WeightedEnsemble):
         parts = [

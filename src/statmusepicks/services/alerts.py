@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from statmusepicks.core.errors import StatMusePicksError
 from statmusepicks.core.stats import STATS
-from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.db.models_alerts import PropAlert
 from statmusepicks.data.db.session import session_scope
 from statmusepicks.data.repositories.availability import latest_statuses
+from statmusepicks.data.repositories.prop_lines import snapshots
 from statmusepicks.services.board import BoardQuery, board
 from statmusepicks.services.container import Container
 
@@ -71,24 +71,16 @@ def moved_past(before: float | None, now: float | None, fair: float | None) -> b
 
 
 def main_lines(session: Session, day: dt.date, as_of: dt.datetime) -> pd.DataFrame:
-    """Every main-line snapshot of the day captured by `as_of`, oldest first."""
-    statement = select(
-        PropLine.player_id,
-        PropLine.player_name,
-        PropLine.market,
-        PropLine.bookmaker,
-        PropLine.line,
-        PropLine.captured_at,
-    ).where(
-        PropLine.game_date == day,
-        PropLine.captured_at <= as_of,
-        PropLine.player_id.is_not(None),
-        PropLine.is_main_line.is_(True),
-        PropLine.market.in_(list(STATS)),
+    """Every main-line snapshot of the day captured by `as_of`, of a known player and a priced
+    stat, oldest first."""
+    lines = snapshots(session, as_of=as_of, since=day, before=day + dt.timedelta(days=1))
+    keep = (
+        lines["is_main_line"].astype(bool)
+        & lines["player_id"].notna()
+        & lines["market"].isin(list(STATS))
     )
-    lines = pd.read_sql(statement, session.connection())
-    lines["captured_at"] = pd.to_datetime(lines["captured_at"], utc=True)
-    return lines.sort_values("captured_at", kind="stable").reset_index(drop=True)
+    lines = lines[keep].astype({"player_id": int})
+    return lines.reset_index(drop=True)
 
 
 def _per_book(lines: pd.DataFrame, keep: Literal["first", "last"]) -> pd.DataFrame:

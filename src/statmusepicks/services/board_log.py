@@ -4,7 +4,9 @@ The board is what the product shows a bettor, so its prices are the ones grading
 metrics, closing-line value and drift must score. Each prop of the board as of the slot
 (lines captured by then only) becomes a row of the same prediction log `/api/predict` writes
 (`prediction_log.log_row`), taken at the board's best prices, stamped with the slot's time as
-`created_at` (a replayed day logs what it served then, not when the replay ran). A rerun of a
+`created_at` (a replayed day logs what it served then, not when the replay ran). Only props of
+games that have not tipped off by the slot are logged: a price shown after the tip could not
+have been taken before the game, and its closing-line value would be meaningless. A rerun of a
 slot that already logged its board adds nothing.
 """
 
@@ -16,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from statmusepicks.data.db.models import Prediction
+from statmusepicks.core.league_clock import as_utc
+from statmusepicks.data.db.models import Game, Prediction
 from statmusepicks.services.board import BoardQuery, board
 from statmusepicks.services.container import Container
 from statmusepicks.services.jobs import JobReport
@@ -50,6 +53,17 @@ def board_log_rows(answer: dict[str, Any], served_at: dt.datetime) -> list[dict[
     return rows
 
 
+def started_teams(container: Container, day: dt.date, as_of: dt.datetime) -> set[str]:
+    """Teams of `day` whose game had tipped off by `as_of`, as the stored schedule knows it."""
+    with container.sessions() as session:
+        games = session.execute(
+            select(Game.home_team, Game.away_team).where(
+                Game.game_date == day, Game.tipoff_at.is_not(None), Game.tipoff_at <= as_utc(as_of)
+            )
+        ).all()
+    return {team for game in games for team in game}
+
+
 def logged_at(container: Container, served_at: dt.datetime) -> int:
     """Rows the board already logged at `served_at` (a rerun of its slot)."""
     with container.sessions() as session:
@@ -72,7 +86,9 @@ def log_served_board(container: Container, as_of: dt.datetime) -> JobReport:
         report.details["skipped"] = f"{already} rows already logged at this slot"
         return report
     answer = board(container, BoardQuery(day, as_of=as_of))
-    rows = board_log_rows(answer, as_of)
+    started = started_teams(container, day, as_of)
+    upcoming = [prop for prop in answer["props"] if prop["team"] not in started]
+    rows = board_log_rows(answer | {"props": upcoming}, as_of)
     recorder = prediction_service(container).recorder
     for row in rows:
         recorder.record(row)
@@ -84,5 +100,6 @@ def log_served_board(container: Container, as_of: dt.datetime) -> JobReport:
         "props": len(rows),
         "bets": sum(row["recommendation"] != "PASS" for row in rows),
         "unpriced": answer.get("unpriced", 0),
+        "started": len(answer["props"]) - len(upcoming),
     }
     return report

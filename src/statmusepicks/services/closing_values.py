@@ -20,6 +20,7 @@ from statmusepicks.core.stats import resolve_stat
 from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.models_market import ClosingValue
 from statmusepicks.data.db.session import session_scope
+from statmusepicks.data.repositories.picks import taken_picks
 from statmusepicks.data.repositories.prop_lines import opening_closing
 from statmusepicks.evaluation.odds import american_to_decimal, devig
 from statmusepicks.services.container import Container
@@ -70,22 +71,12 @@ def record_closing_values(container: Container, as_of: dt.datetime) -> JobReport
     report = JobReport(job=JOB, as_of=as_of)
     with session_scope(container.sessions) as session:
         done = select(ClosingValue.prediction_id)
-        rows = session.execute(
-            select(
-                Prediction.id,
-                Prediction.player_id,
-                Prediction.game_date,
-                Prediction.stat,
-                Prediction.line,
-                Prediction.recommendation,
-                Prediction.odds_over,
-                Prediction.odds_under,
-            ).where(
-                Prediction.graded_at.is_not(None),
-                Prediction.recommendation.in_(BETS),
-                Prediction.id.not_in(done),
-            )
-        ).all()
+        rows = taken_picks(
+            session,
+            Prediction.graded_at.is_not(None),
+            Prediction.recommendation.in_(BETS),
+            Prediction.id.not_in(done),
+        )
         if not rows:
             return report
         picks = pd.DataFrame(

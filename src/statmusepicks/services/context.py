@@ -3,8 +3,8 @@
 Everything is computed by the feature pipeline's own functions on the player's games strictly
 before `asOf`, so the context and the models see the same numbers. Answers are cached (context
 6 h, opponent 24 h) under keys that include the newest stored game (the default `asOf` is the
-day after it), so newly arrived games change every key by themselves; `invalidate_player` /
-`invalidate_team` drop entries after a stat correction.
+day after it), so newly arrived games change every key by themselves;
+`cache_invalidation.invalidate_player` / `invalidate_team` drop entries after a stat correction.
 """
 
 from __future__ import annotations
@@ -68,16 +68,6 @@ def context_key(
         f"context:{player_id}:{spec.key}:{query.limit}:{as_of.isoformat()}:{query.line}:"
         f"{loaded.isoformat()}"
     )
-
-
-def invalidate_player(cache: Cache, player_id: int) -> int:
-    """Drop every cached context of a player (call when his box scores change)."""
-    return cache.delete_prefix(f"context:{player_id}:")
-
-
-def invalidate_team(cache: Cache, team: str) -> int:
-    """Drop a team's cached opponent ratings (call when its games change)."""
-    return cache.delete_prefix(f"opponent:{team}:")
 
 
 @dataclass(frozen=True)

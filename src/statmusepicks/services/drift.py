@@ -11,6 +11,10 @@ Per champion global model: PSI and KS of every reference feature, of the target 
 actuals) and of the residuals (actual - served mean of that exact model version); results go to
 `drift_results`, an HTML report to `var/reports/drift-<day>/report.html`, and the model names
 whose important features drifted beyond DRIFT_RETRAIN_SHARE are returned as `retrain`.
+
+Features set by the date (`SEASON_CLOCK_FEATURES`: month, day of the season, games counted since
+it opened) are stored with kind 'calendar': reported, but never among the important features,
+because a whole-season reference and a 14-day window always differ on them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from statmusepicks.evaluation.drift_report import (
     render_drift_report,
     write_drift_report,
 )
+from statmusepicks.features.registry import SEASON_CLOCK_FEATURES
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.drift import Drift, QuantileSketch, bin_shares, compare, reference_shares
 from statmusepicks.models.registry import ModelRegistry
@@ -128,9 +133,14 @@ def _row(kind: str, name: str, drift: Drift, settings: Settings, important: bool
 
 
 def model_drift(
-    model: StatModel, served: pd.DataFrame, features: pd.DataFrame, settings: Settings
+    model: StatModel,
+    served: pd.DataFrame,
+    features: pd.DataFrame,
+    settings: Settings,
+    calendar: frozenset[str] = SEASON_CLOCK_FEATURES,
 ) -> DriftPanel:
-    """One model's drift panel from its stat's served rows and their rebuilt feature rows."""
+    """One model's drift panel from its stat's served rows and their rebuilt feature rows;
+    the `calendar` features are checked and reported but cannot request a retrain."""
     reference = model.reference
     assert reference is not None
     mine = served[served["stat"] == model.stat]
@@ -138,9 +148,9 @@ def model_drift(
     if len(rows) < settings.drift_min_rows:
         note = f"{len(rows)} served rows in the window, fewer than {settings.drift_min_rows}"
         return DriftPanel(model.label, pd.DataFrame(), note=note)
-    important = set(reference.important(settings.drift_important_features))
+    important = set(reference.important(settings.drift_important_features, exclude=calendar))
     checked: list[tuple[str, str, QuantileSketch, pd.Series]] = [
-        ("feature", name, sketch, rows[name])
+        ("calendar" if name in calendar else "feature", name, sketch, rows[name])
         for name, sketch in reference.features.items()
         if name in rows
     ]
@@ -152,14 +162,21 @@ def model_drift(
     results = [
         _row(kind, name, compare(sketch, values), settings, name in important)
         for kind, name, sketch, values in checked
-        if len(values) >= settings.drift_min_rows or kind == "feature"
+        if len(values) >= settings.drift_min_rows or kind in ("feature", "calendar")
     ]
     if not results:
         # A model trained on other feature names than serving rebuilds has nothing to compare.
         note = "none of the reference's features is among the served rows"
         return DriftPanel(model.label, pd.DataFrame(), note=note)
-    table = pd.DataFrame(results).sort_values(
-        ["drifted", "psi"], ascending=[False, False], na_position="last"
+    # Calendar rows go last: they always drift early in a season and would crowd out the rows
+    # (and the bin charts) that can request a retrain.
+    table = (
+        pd.DataFrame(results)
+        .assign(clock=lambda t: t["kind"] == "calendar")
+        .sort_values(
+            ["clock", "drifted", "psi"], ascending=[True, False, False], na_position="last"
+        )
+        .drop(columns="clock")
     )
     flagged = table[table["important"] & table["drifted"]]
     share = len(flagged) / max(len(important), 1)

@@ -19,6 +19,7 @@ from statmusepicks.core.stats import STATS
 from statmusepicks.data.db.models import PlayerGameStats, Prediction
 from statmusepicks.data.ingest.daily import last_complete_day
 from statmusepicks.data.repositories import players as repo
+from statmusepicks.data.repositories.picks import taken_picks
 from statmusepicks.data.repositories.record_chain import append_grades
 from statmusepicks.evaluation.daily_scores import BETS
 from statmusepicks.evaluation.odds import american_to_decimal
@@ -60,18 +61,7 @@ def grade(container: Container, *, now: dt.datetime | None = None) -> GradeRepor
         if latest is not None:
             # Only games before the clock's day count, as if later box scores had not arrived.
             latest = min(latest, last_complete_day(now))
-        rows = session.execute(
-            select(
-                Prediction.id,
-                Prediction.player_id,
-                Prediction.stat,
-                Prediction.line,
-                Prediction.game_date,
-                Prediction.recommendation,
-                Prediction.odds_over,
-                Prediction.odds_under,
-            ).where(Prediction.graded_at.is_(None))
-        ).all()
+        rows = taken_picks(session, Prediction.graded_at.is_(None))
         if latest is None or not rows:
             return GradeReport(0, 0, len(rows))
         due = [r for r in rows if r.game_date <= latest]

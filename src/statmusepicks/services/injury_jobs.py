@@ -15,18 +15,11 @@ from statmusepicks.core.league_clock import as_utc
 from statmusepicks.data.clients.nba_cdn import static_json_client
 from statmusepicks.data.ingest.injuries import import_injuries
 from statmusepicks.data.ingest.injury_report import SOURCE, OfficialInjuryReport
+from statmusepicks.services.cache_invalidation import forget_served_answers
 from statmusepicks.services.container import Container
 from statmusepicks.services.jobs import JobReport
-from statmusepicks.services.predictions import invalidate_predictions
 
 JOB = "injuries"
-
-
-def forget_served_answers(container: Container) -> None:
-    """Drop cached predictions, boards and contexts (new schedule or injury data changes
-    who plays, and so the teammates-out features and the statuses they state)."""
-    invalidate_predictions(container)
-    container.cache.delete_prefix("context:")
 
 
 def sync_injuries(container: Container, as_of: dt.datetime) -> JobReport:
@@ -43,7 +36,7 @@ def sync_injuries(container: Container, as_of: dt.datetime) -> JobReport:
         lookback=dt.timedelta(hours=settings.injury_report_lookback_hours),
     )
     try:
-        imported = import_injuries(container.engine, provider, as_utc(as_of))
+        imported = import_injuries(container.engine, provider, as_utc(as_of), http.calls)
     except StatMusePicksError as exc:
         report.errors.append(f"{type(exc).__name__}: {exc.message}")
         return report

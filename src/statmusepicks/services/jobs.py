@@ -34,15 +34,7 @@ class JobReport:
         """Record an import's run and its table's counts; `rows` is what it wrote (new or
         changed), so a job can tell whether served answers went stale."""
         self.rows = table.inserted + table.updated
-        self.details.update(
-            run_id=run_id,
-            rows_in=table.rows_in,
-            inserted=table.inserted,
-            updated=table.updated,
-            quarantined=table.quarantined,
-            reasons=table.reasons,
-            **extra,
-        )
+        self.details.update(run_id=run_id, **table.summary(), **extra)
 
 
 JobRun = Callable[[Container, dt.datetime], JobReport]

@@ -40,6 +40,7 @@ from statmusepicks.data.db.models_ab import ShadowPrediction
 from statmusepicks.data.repositories import players as repo
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.models.predictor import Predictor
+from statmusepicks.services.cache_invalidation import invalidate_predictions
 from statmusepicks.services.champions import ChampionModels
 from statmusepicks.services.container import Container
 from statmusepicks.services.experiments import ExperimentBook, RunningExperiment, shadow_row
@@ -47,6 +48,7 @@ from statmusepicks.services.explanations import DISCLAIMER, explain
 from statmusepicks.services.prediction_features import (
     FEATURE_CACHE_SECONDS,
     FEATURE_CACHE_SIZE,
+    STAMP_SECONDS,
     PredictionFeatures,
 )
 from statmusepicks.services.prediction_log import PredictionRecorder, log_row
@@ -58,7 +60,10 @@ from statmusepicks.services.prediction_request import (
 )
 from statmusepicks.services.pricing import (
     BettingRules,
+    Market,
+    MarketKey,
     Offer,
+    market_probabilities,
     market_probability,
     price_prop,
     refuse_if_out,
@@ -90,6 +95,11 @@ class PredictionService:
     _distributions: TTLCache[tuple[Any, ...], PropDistribution] = field(
         default_factory=lambda: TTLCache(maxsize=FEATURE_CACHE_SIZE, ttl=FEATURE_CACHE_SECONDS)
     )
+    # Markets a batch read in one query for its items, each taken once by its item (lines
+    # change with every odds snapshot, so a single predict reads its own).
+    _markets: TTLCache[MarketKey, Market | None] = field(
+        default_factory=lambda: TTLCache(maxsize=4 * MAX_BATCH, ttl=STAMP_SECONDS)
+    )
     _recorder: PredictionRecorder | None = None
     experiments: ExperimentBook = field(default_factory=ExperimentBook)
 
@@ -112,6 +122,13 @@ class PredictionService:
         """Drop the in-process feature rows and distributions (new data; benchmarks)."""
         self.inputs.forget()
         self._distributions.clear()
+
+    def data_changed(self) -> None:
+        """New data (`Container.data_changed`): forget, and a serving process rebuilds the
+        next games' rows in the background."""
+        self.forget()
+        if self.inputs.prepared:
+            self.inputs.refresh_in_background()
 
     def close(self) -> None:
         """Write the queued prediction log and stop its thread (before closing the engine)."""
@@ -241,6 +258,7 @@ class PredictionService:
         per-item path, which reports it on that item alone.
         """
         targets: dict[str, list[ServingTarget]] = {}
+        markets: set[MarketKey] = set()
         stamp = self.champions.stamp()
         with self.container.sessions() as session:
             as_of = self.inputs.data_as_of(session)
@@ -252,7 +270,11 @@ class PredictionService:
                     continue
                 target = self.inputs.target_game(session, player, request, as_of)
                 targets.setdefault(spec.key, []).append(target)
+                markets.add((player.player_id, spec.key, request.line, target.game_date))
             self.inputs.prefetch(session, [t for group in targets.values() for t in group])
+            read = market_probabilities(session, list(markets))
+            with self._lock:
+                self._markets.update(read)
             for stat, group in targets.items():
                 todo = {
                     key: target
@@ -295,7 +317,14 @@ class PredictionService:
                 f"{player.name} has no games to price {spec.key} from.",
                 details={"player": player.name, "stat": spec.key},
             ) from exc
-        market = market_probability(session, player.player_id, spec, request.line, target.game_date)
+        key = (player.player_id, spec.key, request.line, target.game_date)
+        with self._lock:
+            held = key in self._markets
+            market = self._markets.pop(key, None)
+        if not held:
+            market = market_probability(
+                session, player.player_id, spec, request.line, target.game_date
+            )
         priced = with_status(
             price_prop(
                 dist,
@@ -350,19 +379,6 @@ class PredictionService:
         self.recorder.record(row)
         shadow_log = shadow_row(shadow, experiment.id, other.name, key_id)
         self.recorder.record(shadow_log, ShadowPrediction)
-
-
-def invalidate_predictions(container: Container) -> int:
-    """Drop every cached answer and board (call on promotion and when new data arrives), and
-    this process's feature rows, distributions and indexed team games; a serving process
-    then rebuilds the next games' rows in the background."""
-    service = prediction_service(container)
-    service.forget()
-    container.board_frames.clear()
-    container.team_games.expire()
-    if service.inputs.prepared:
-        service.inputs.refresh_in_background()
-    return container.cache.delete_prefix("predict:") + container.cache.delete_prefix("board:")
 
 
 def prediction_service(container: Container) -> PredictionService:

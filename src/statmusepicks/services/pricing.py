@@ -68,28 +68,53 @@ class BettingRules:
         return cls(settings.edge_threshold, settings.kelly_fraction, settings.kelly_cap)
 
 
+# A prop whose market is asked for: (player id, stat key, line, game date).
+MarketKey = tuple[int, str, float, dt.date]
+# What a stored price says: whose prop at which line, which book, both sides' prices.
+PRICED_COLUMNS = ("player_id", "market", "line", "bookmaker", "over_price", "under_price")
+
+
 def market_probability(
     session: Session, player_id: int, spec: StatSpec, line: float, day: dt.date
 ) -> Market | None:
     """De-vigged P(over | no push) from every book's latest stored price at this line."""
-    rows = session.execute(
-        select(PropLine.bookmaker, PropLine.over_price, PropLine.under_price)
-        .where(
-            PropLine.player_id == player_id,
-            PropLine.game_date == day,
-            PropLine.market == spec.key,
-            PropLine.line == line,
-            PropLine.over_price.is_not(None),
-            PropLine.under_price.is_not(None),
-        )
-        .order_by(PropLine.captured_at)
-    ).all()
-    latest = {book: (over, under) for book, over, under in rows}
-    if not latest:
-        return None
-    prices = np.array(list(latest.values()), float)
-    fair = devig(prices[:, 0], prices[:, 1])
-    return Market(float(np.mean(fair)), len(latest), "stored_lines")
+    key = (player_id, spec.key, line, day)
+    return market_probabilities(session, [key])[key]
+
+
+def market_probabilities(
+    session: Session, keys: Sequence[MarketKey]
+) -> dict[MarketKey, Market | None]:
+    """`market_probability` of many props, one query per game date (a batch's markets)."""
+    found: dict[MarketKey, Market | None] = dict.fromkeys(keys)
+    by_day: dict[dt.date, set[MarketKey]] = {}
+    for key in keys:
+        by_day.setdefault(key[3], set()).add(key)
+    for day, wanted in by_day.items():
+        rows = session.execute(
+            select(*(getattr(PropLine, name) for name in PRICED_COLUMNS))
+            .where(
+                PropLine.player_id.in_({key[0] for key in wanted}),
+                PropLine.game_date == day,
+                PropLine.market.in_({key[1] for key in wanted}),
+                PropLine.line.in_({key[2] for key in wanted}),
+                PropLine.over_price.is_not(None),
+                PropLine.under_price.is_not(None),
+            )
+            .order_by(PropLine.captured_at)
+        ).all()
+        latest: dict[MarketKey, dict[str, tuple[float, float]]] = {}
+        for pid, market, line, book, over, under in rows:
+            if pid is None or over is None or under is None:
+                continue  # excluded by the query; narrows the types
+            key = (int(pid), str(market), float(line), day)
+            if key in wanted:
+                latest.setdefault(key, {})[book] = (over, under)
+        for key, books in latest.items():
+            prices = np.array(list(books.values()), float)
+            fair = devig(prices[:, 0], prices[:, 1])
+            found[key] = Market(float(np.mean(fair)), len(books), "stored_lines")
+    return found
 
 
 def _finite(value: float, digits: int = 4) -> float:

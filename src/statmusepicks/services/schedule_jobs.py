@@ -15,8 +15,8 @@ from statmusepicks.core.errors import StatMusePicksError
 from statmusepicks.core.league_clock import as_utc
 from statmusepicks.data.clients.nba_cdn import static_json_client
 from statmusepicks.data.ingest.schedule import import_schedule
+from statmusepicks.services.cache_invalidation import forget_served_answers
 from statmusepicks.services.container import Container
-from statmusepicks.services.injury_jobs import forget_served_answers
 from statmusepicks.services.jobs import JobReport
 
 JOB = "schedule"
@@ -29,8 +29,7 @@ def sync_schedule(container: Container, as_of: dt.datetime) -> JobReport:
     url = container.settings.nba_schedule_url
     http = static_json_client(container.settings, url, source=SOURCE)
     try:
-        response = http.get_json(url)
-        imported = import_schedule(container.engine, response.payload, as_utc(as_of), response.ref)
+        imported = import_schedule(container.engine, http, url, as_utc(as_of))
     except StatMusePicksError as exc:
         report.errors.append(f"{type(exc).__name__}: {exc.message}")
         return report

@@ -99,8 +99,9 @@ SEASON_JOBS: list[Job] = [
     Job("record_export", export_record, ("07:30",)),
     # Monday before dawn, when no one is betting: challengers only, never promoted here.
     Job("weekly_retrain", weekly_retrain, ("03:00",), cadence="weekly", weekday=0),
-    # Last: the board as served after the day's snapshots, logged like any served answer.
-    Job("served_board", log_served_board, ("19:00",), cadence="game_day"),
+    # After the last fixed snapshot and before most tip-offs: the board as served, logged like
+    # any served answer (props of games already started are left out).
+    Job("served_board", log_served_board, ("18:40",), cadence="game_day"),
 ]
 
 SlotStatus = Literal["succeeded", "failed", "skipped", "not_game_day"]

@@ -3,8 +3,8 @@
 Each leg is priced by the prediction service (`predict`, the path `/api/predict` takes: the
 champion model's distribution, calibrated and stacked with the market when lines are stored),
 so a leg's probability here is the one a user sees for that prop (priced without being logged:
-the track record holds the predictions served to bet on, not a slip's legs). The legs are joined by a
-Gaussian copula whose correlations come from box scores before the slip's week
+the track record holds the predictions served to bet on, not a slip's legs). The legs are joined
+by a Gaussian copula whose correlations come from box scores before the slip's week
 (`slip_correlations`), the payout table in force on the date settles each draw
 (`data/payouts`), and the same legs taken as independent are enumerated exactly next to it,
 so the answer shows what the correlation changes.

@@ -37,6 +37,7 @@ from statmusepicks.data.ingest.injuries import (
 )
 from statmusepicks.data.ingest.lines_file import LinesImportReport, import_lines_file
 from statmusepicks.data.ingest.odds import OddsSyncReport, sync_odds
+from statmusepicks.services.cache_invalidation import invalidate_player, invalidate_predictions
 from statmusepicks.services.container import Container
 from statmusepicks.services.jobs import JobReport
 
@@ -137,12 +138,6 @@ def invalidate_cache(container: Container, player_ids: list[int]) -> None:
     league's latest games too, so those prefixes go whole (the morning sync runs when traffic
     is lowest).
     """
-    # The serving modules import the models (scikit-learn, SciPy: about a second of CPU);
-    # importing them here, once a sync changed something, keeps `ingest` and the other
-    # commands that load this module quick to start.
-    from statmusepicks.services.context import invalidate_player
-    from statmusepicks.services.predictions import invalidate_predictions
-
     contexts = sum(invalidate_player(container.cache, player_id) for player_id in player_ids)
     opponents = container.cache.delete_prefix("opponent:")
     predictions = invalidate_predictions(container)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from statmusepicks.data.db.models import Prediction
 from statmusepicks.data.db.models_market import ClosingValue
+from statmusepicks.data.repositories.picks import PICK_COLUMNS
 from statmusepicks.evaluation.daily_scores import BETS
 from statmusepicks.evaluation.metrics import wilson_interval
 from statmusepicks.services.container import Container
@@ -134,12 +135,7 @@ def track_record(container: Container) -> TrackRecord:
     with container.sessions() as session:
         frame = pd.read_sql(
             select(
-                Prediction.id,
-                Prediction.player_id,
-                Prediction.stat,
-                Prediction.line,
-                Prediction.game_date,
-                Prediction.recommendation,
+                *PICK_COLUMNS,
                 Prediction.over_probability,
                 Prediction.under_probability,
                 Prediction.result,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from statmusepicks.core.errors import ValidationError
+from statmusepicks.core.errors import NotFoundError, ValidationError
 from statmusepicks.core.logging import get_logger
 from statmusepicks.core.settings import Settings
 from statmusepicks.core.stats import (
@@ -32,7 +32,7 @@ from statmusepicks.data.ingest.daily import today_eastern
 from statmusepicks.evaluation.baselines import POINT_BASELINES, market_lines, point_baselines
 from statmusepicks.evaluation.metrics import probability_scores
 from statmusepicks.evaluation.reports import write_tables
-from statmusepicks.features.store import build_store, latest_feature_set, load_store
+from statmusepicks.features.store import build_store, current_feature_set, load_store
 from statmusepicks.models.bundle import StatModel
 from statmusepicks.models.dataset import target_column, write_snapshot
 from statmusepicks.models.registry import CHALLENGER, ModelRegistry, load_champions
@@ -56,10 +56,14 @@ class TrainingSummary:
 
 
 def feature_frame(container: Container) -> tuple[pd.DataFrame, str]:
-    """The latest feature set (built from the bundled logs first if none exists) and its version."""
+    """The latest feature set (built from the bundled logs first if none exists) and its version.
+
+    A set built by other feature code raises DataError naming `statmusepicks features build`:
+    its logs may be the database's, which only the build command knows to read.
+    """
     try:
-        info = latest_feature_set(container.engine)
-    except Exception:
+        info = current_feature_set(container.engine)
+    except NotFoundError:
         data_dir = container.settings.bundled_data_dir
         info = build_store(
             read_player_logs(data_dir),

@@ -89,7 +89,7 @@ def test_served_rows_like_the_reference_are_stable(
     assert report.details["retrain"] == []
     with loaded_container.sessions() as session:
         stored = list(session.scalars(select(DriftResult)))
-    assert {r.kind for r in stored} == {"feature", "target", "residual"}
+    assert {r.kind for r in stored} == {"feature", "calendar", "target", "residual"}
     # Every feature row is the one its sketch was taken from; target and residuals are fresh
     # draws of the same distributions, inside sampling noise.
     assert max(r.psi or 0.0 for r in stored if r.kind == "feature") < 1e-9

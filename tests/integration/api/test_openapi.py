@@ -8,6 +8,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from statmusepicks.api.app import create_app
+from statmusepicks.api.middleware import ALWAYS_PUBLIC
 from statmusepicks.api.routes import (
     alerts,
     backtests,
@@ -19,7 +20,13 @@ from statmusepicks.api.routes import (
 )
 from statmusepicks.core.settings import Settings
 
-TYPED_ROUTERS = (alerts, backtests, context, health, models, responsible_gambling, track_record)
+TYPED_ROUTERS = (
+    *(m.router for m in (alerts, backtests, context, health, models, responsible_gambling)),
+    track_record.router,
+    track_record.proof_router,
+)
+# Served without a key, so the schema lists no key errors for them.
+PUBLIC_PATHS = {"/health", "/health/ready", *ALWAYS_PUBLIC}
 # Answers that are files for other tools, declared with their media type instead of a model.
 FILE_ANSWERS = {("/api/track_record/export.csv", "get"): "text/csv"}
 
@@ -32,8 +39,8 @@ def schema(settings: Settings) -> dict[str, Any]:
 def _operations() -> list[tuple[str, str]]:
     return [
         (route.path, method.lower())
-        for module in TYPED_ROUTERS
-        for route in module.router.routes
+        for router in TYPED_ROUTERS
+        for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     ]
@@ -78,7 +85,7 @@ def test_every_error_answer_shows_the_json_error_shape(
 ) -> None:
     responses = schema["paths"][path][method]["responses"]
     errors = {status: body for status, body in responses.items() if status.startswith("4")}
-    if path not in {"/health", "/health/ready", "/api/responsible-gambling"}:
+    if path not in PUBLIC_PATHS:
         assert {"401", "403", "429"} <= set(errors)
     for body in errors.values():
         shape = _resolve(schema, body["content"]["application/json"]["schema"])

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import func, select, update
 
-from statmusepicks.data.db.models import Prediction, PropLine
+from statmusepicks.data.db.models import Game, Prediction, PropLine
 from statmusepicks.features.frame import build_feature_frame
 from statmusepicks.services.board import BoardQuery, board
 from statmusepicks.services.board_log import log_served_board
@@ -80,3 +80,44 @@ def test_the_board_is_logged_as_served_once_with_every_players_props_priced(
     assert again.rows == 0
     assert "already logged" in again.details["skipped"]
     assert logged(container, EVENING) == evening.rows
+
+
+def test_props_of_games_already_tipped_off_are_not_logged(loaded_container: Container) -> None:
+    frame = build_feature_frame(factories.player_logs(), factories.team_logs())
+    container = serve_models(loaded_container, fit_slice_models(frame))
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(PropLine)
+            .where(PropLine.game_date == DAY)
+            .values(captured_at=EVENING - dt.timedelta(hours=1))
+        )
+        teams = pd.read_sql(
+            select(PropLine.home_team, PropLine.away_team).where(PropLine.game_date == DAY),
+            connection,
+        ).drop_duplicates()
+    home, away = (str(team) for team in teams.iloc[0])
+    with container.sessions.begin() as session:
+        session.add(
+            Game(
+                game_id="0022599999",
+                game_date=DAY,
+                season="2025-26",
+                season_type="Regular Season",
+                home_team=home,
+                away_team=away,
+                status="in_progress",
+                tipoff_at=EVENING - dt.timedelta(minutes=30),
+            )
+        )
+    answer = board(container, BoardQuery(DAY, as_of=EVENING))
+    started = [p for p in answer["props"] if p["team"] in {home, away}]
+    report = log_served_board(container, EVENING)
+    assert report.ok, report.errors
+    assert started
+    assert report.details["started"] == len(started)
+    assert report.rows == answer["count"] - len(started) == logged(container, EVENING)
+    with container.sessions() as session:
+        rows = session.execute(select(Prediction.player_id, Prediction.stat, Prediction.line)).all()
+    assert not {tuple(row) for row in rows} & {
+        (p["player_id"], p["stat"], p["line"]) for p in started
+    }

@@ -42,27 +42,11 @@ def test_a_pick_that_beat_the_close_has_positive_clv_and_a_rerun_adds_nothing(
     market_container: Container,
 ) -> None:
     plant_market(market_container)
-    pick = plant_pick(
-        market_container.engine, player_id=1, recommendation="OVER", odds_over=-110, odds_under=-110
-    )
-    plant_pick(
-        market_container.engine,
-        player_id=2,
-        recommendation="UNDER",
-        odds_over=-110,
-        odds_under=-110,
-    )
-    plant_pick(
-        market_container.engine, player_id=1, recommendation="PASS", odds_over=-110, odds_under=-110
-    )
-    plant_pick(
-        market_container.engine,
-        player_id=1,
-        recommendation="OVER",
-        odds_over=-110,
-        odds_under=-110,
-        graded=False,
-    )
+    engine = market_container.engine
+    pick = plant_pick(engine, player_id=1, recommendation="OVER")
+    plant_pick(engine, player_id=2, recommendation="UNDER")
+    plant_pick(engine, player_id=1, recommendation="PASS")
+    plant_pick(engine, player_id=1, recommendation="OVER", graded=False)
 
     report = record_closing_values(market_container, AFTER)
     assert report.rows == 1
@@ -86,13 +70,7 @@ def test_before_tip_off_there_is_no_close_to_measure_against(
     market_container: Container,
 ) -> None:
     plant_market(market_container)
-    plant_pick(
-        market_container.engine,
-        player_id=1,
-        recommendation="UNDER",
-        odds_over=-110,
-        odds_under=-110,
-    )
+    plant_pick(market_container.engine, player_id=1, recommendation="UNDER")
     report = record_closing_values(market_container, TIP - dt.timedelta(minutes=5))
     assert report.rows == 0
     under = record_closing_values(market_container, AFTER)

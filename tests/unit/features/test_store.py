@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
@@ -12,12 +13,16 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from statmusepicks.cli.main import app
-from statmusepicks.core.errors import NotFoundError
+from statmusepicks.core.errors import DataError, NotFoundError
 from statmusepicks.core.settings import Settings, get_settings
 from statmusepicks.data.db.models import FeatureSet
+from statmusepicks.features import store
+from statmusepicks.features.inputs import FeatureInputs
+from statmusepicks.features.registry import FEATURES
 from statmusepicks.features.store import (
     FeatureStore,
     build_store,
+    current_feature_set,
     latest_feature_set,
     load_store,
     read_player_features,
@@ -81,7 +86,7 @@ def test_store_serves_the_same_vector_as_the_frame(
         store.vector(JOKIC, dt.date(2025, 7, 1))
 
 
-def test_features_build_command_builds_then_reuses_the_set(
+def test_features_build_command_builds_reuses_and_train_refuses_a_stale_set(
     den_logs: pd.DataFrame,
     team_logs: pd.DataFrame,
     sqlite_engine: Engine,
@@ -103,6 +108,32 @@ def test_features_build_command_builds_then_reuses_the_set(
         assert "built feature set" in first.output
         second = runner.invoke(app, ["features", "build", "--source", "bundled"])
         assert "reused feature set" in second.output
+        monkeypatch.setattr(store, "FEATURES", [*FEATURES, _added_feature])
+        stale = runner.invoke(app, ["train", "--quick", "--stats", "points"])
+        assert stale.exit_code == 2, stale.output
+        assert "statmusepicks features build" in " ".join(stale.output.split())
     finally:
         get_settings.cache_clear()
     assert load_store(sqlite_engine)["player_id"].isin(den_logs["player_id"]).all()
+
+
+def _added_feature(inputs: FeatureInputs) -> pd.DataFrame:
+    return pd.DataFrame({"f_added": np.zeros(len(inputs.targets))})
+
+
+def test_a_set_of_other_feature_code_is_not_current_until_rebuilt(
+    den_logs: pd.DataFrame,
+    team_logs: pd.DataFrame,
+    settings: Settings,
+    sqlite_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    info = build_store(den_logs, team_logs, settings=settings, engine=sqlite_engine)
+    assert current_feature_set(sqlite_engine).version == info.version
+    monkeypatch.setattr(store, "FEATURES", [*FEATURES, _added_feature])
+    with pytest.raises(DataError, match="statmusepicks features build"):
+        current_feature_set(sqlite_engine)
+    rebuilt = build_store(den_logs, team_logs, settings=settings, engine=sqlite_engine)
+    assert not rebuilt.reused
+    assert rebuilt.version != info.version
+    assert current_feature_set(sqlite_engine).version == rebuilt.version

@@ -13,25 +13,15 @@ from statmusepicks.models.drift import (
     build_reference,
     compare,
 )
+from tests.drift_rows import form_rows
 
 PSI_THRESHOLD, KS_THRESHOLD = 0.2, 0.15
 
 
 @pytest.fixture(scope="module")
 def reference_rows() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    n = 20_000
-    minutes = rng.normal(28, 6, n)
-    frame = pd.DataFrame(
-        {
-            "f_min_sma10": minutes,
-            "f_pts_sma10": 0.5 * minutes + rng.normal(0, 3, n),
-            "f_rest_days": rng.integers(1, 5, n).astype(float),
-            "f_noise": rng.normal(0, 1, n),
-        }
-    )
+    frame = form_rows(np.random.default_rng(7), 20_000)
     frame.loc[frame.sample(frac=0.05, random_state=1).index, "f_noise"] = np.nan
-    frame["pts"] = 0.6 * frame["f_pts_sma10"] + rng.normal(0, 4, n)
     return frame
 
 

@@ -12,6 +12,8 @@ from statmusepicks.services.track_record import TrackRecord, track_record
 from statmusepicks.services.track_record_chain import RecordProof, export_rows, proof
 
 router = APIRouter(prefix="/api", tags=["track record"])
+# The proof is for anyone to check, key or not: it reveals no more than the published record.
+proof_router = APIRouter(prefix="/api", tags=["track record"])
 
 
 @router.get(
@@ -24,7 +26,7 @@ async def get_track_record(container: ContainerDep) -> TrackRecord:
     return await run_in_threadpool(track_record, container)
 
 
-@router.get(
+@proof_router.get(
     "/track_record/proof",
     summary="The head of the predictions' hash chain and how to check it",
 )
@@ -34,7 +36,7 @@ async def get_proof(container: ContainerDep) -> RecordProof:
     return await run_in_threadpool(proof, container)
 
 
-@router.get(
+@proof_router.get(
     "/track_record/export.csv",
     summary="The whole hash chain as CSV (one row per prediction or grade)",
     response_class=StreamingResponse,

@@ -115,63 +115,54 @@ class OddsAPIClient:
         """Release the connection pool."""
         self.http.close()
 
-    def get_events(self, *, sport: str = SPORT) -> OddsResponse:
-        """Upcoming and live events: id, commence_time, home_team, away_team."""
-        response = self.http.get_json(
-            f"sports/{sport}/events", {"apiKey": self.api_key, "dateFormat": "iso"}, label="events"
-        )
-        return _answer(response, list, "events")
+    def get_events(self, *, at: str | None = None, sport: str = SPORT) -> OddsResponse:
+        """Upcoming and live events: id, commence_time, home_team, away_team.
+
+        `at` (ISO 8601, UTC) asks the historical endpoint for the events listed at that moment,
+        from the snapshot at or before it."""
+        params = {"apiKey": self.api_key, "dateFormat": "iso"}
+        return self._get(f"sports/{sport}/events", params, list, "events", at=at)
 
     def get_event_odds(
         self,
         event_id: str,
         *,
+        at: str | None = None,
         markets: Sequence[str] = tuple(PROP_MARKETS),
         regions: str = "us",
         sport: str = SPORT,
     ) -> OddsResponse:
-        """One event's bookmakers -> markets -> Over/Under outcomes, American prices."""
-        response = self.http.get_json(
-            f"sports/{sport}/events/{event_id}/odds",
-            self._odds_params(markets, regions),
-            label="event_odds",
-        )
-        return _answer(response, dict, f"odds for event {event_id}")
-
-    def get_historical_events(self, date: str, *, sport: str = SPORT) -> OddsResponse:
-        """The events listed at `date` (ISO 8601, UTC), from the snapshot at or before it."""
-        response = self.http.get_json(
-            f"historical/sports/{sport}/events",
-            {"apiKey": self.api_key, "dateFormat": "iso", "date": date},
-            label="historical_events",
-        )
-        return _answer(response, list, "historical events", historical=True)
-
-    def get_historical_event_odds(
-        self,
-        event_id: str,
-        date: str,
-        *,
-        markets: Sequence[str] = tuple(PROP_MARKETS),
-        regions: str = "us",
-        sport: str = SPORT,
-    ) -> OddsResponse:
-        """One event's odds as they stood at `date` (the snapshot at or before it)."""
-        response = self.http.get_json(
-            f"historical/sports/{sport}/events/{event_id}/odds",
-            {**self._odds_params(markets, regions), "date": date},
-            label="historical_event_odds",
-        )
-        return _answer(response, dict, f"historical odds for event {event_id}", historical=True)
-
-    def _odds_params(self, markets: Sequence[str], regions: str) -> dict[str, str]:
-        return {
+        """One event's bookmakers -> markets -> Over/Under outcomes, American prices; as they
+        stood at `at` (the historical snapshot at or before it) when given."""
+        params = {
             "apiKey": self.api_key,
             "regions": regions,
             "markets": ",".join(markets),
             "oddsFormat": "american",
             "dateFormat": "iso",
         }
+        path = f"sports/{sport}/events/{event_id}/odds"
+        return self._get(path, params, dict, "event_odds", at=at, what=f"odds for event {event_id}")
+
+    def _get(
+        self,
+        path: str,
+        params: dict[str, str],
+        kind: type,
+        label: str,
+        *,
+        at: str | None,
+        what: str | None = None,
+    ) -> OddsResponse:
+        """Ask the live endpoint, or with `at` its historical twin (`historical/...?date=`),
+        whose answer wraps the same object in a snapshot envelope."""
+        what = what or label.replace("_", " ")
+        if at is None:
+            return _answer(self.http.get_json(path, params, label=label), kind, what)
+        response = self.http.get_json(
+            f"historical/{path}", {**params, "date": at}, label=f"historical_{label}"
+        )
+        return _answer(response, kind, f"historical {what}", historical=True)
 
 
 def odds_call_cost(markets: int, regions: int = 1, *, historical: bool = False) -> int:

@@ -13,8 +13,8 @@ from statmusepicks.data.db.models import Base, BigId
 class DriftResult(Base):
     """PSI and KS of one feature (or the target, or the residuals) of one model on one night.
 
-    `kind` is 'feature', 'target' or 'residual'; `important` marks the features that count
-    towards the retrain trigger.
+    `kind` is 'feature', 'calendar' (set by the date, never counts towards a retrain), 'target'
+    or 'residual'; `important` marks the features that count towards the retrain trigger.
     """
 
     __tablename__ = "drift_results"

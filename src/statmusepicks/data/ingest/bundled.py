@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -21,7 +22,14 @@ from statmusepicks.data.db.models import (
     TeamGameStats,
 )
 from statmusepicks.data.ingest import schemas
-from statmusepicks.data.ingest.runs import RunCounts, finish_run, quarantine, start_run
+from statmusepicks.data.ingest.runs import (
+    ROW_COUNTS,
+    RowCounts,
+    RunCounts,
+    finish_run,
+    quarantine,
+    start_run,
+)
 from statmusepicks.data.ingest.upsert import upsert_frame
 from statmusepicks.data.ingest.validate import TableSchema, ValidationResult, validate
 
@@ -34,34 +42,27 @@ DAILY_SNAPSHOT_HOUR = 17
 Progress = Callable[[str], None]
 
 
-@dataclass
-class TableReport:
-    """What one table's load did."""
+@dataclass(kw_only=True)
+class TableReport(RowCounts):
+    """What one table's load did, and why rows were quarantined."""
 
     table: str
-    rows_in: int = 0
-    inserted: int = 0
-    updated: int = 0
-    quarantined: int = 0
-    flagged: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
+    def merge(self, other: TableReport) -> None:
+        """Add another load's rows and reasons to these."""
+        self.add(other)
+        for reason, count in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + count
+
+    def summary(self) -> dict[str, Any]:
+        """The counts and reasons, as `ingestion_runs.details` and job reports record them."""
+        return {name: getattr(self, name) for name in ROW_COUNTS} | {"reasons": self.reasons}
+
     def count_into(self, counts: RunCounts) -> None:
-        """Add this table's rows to a run's totals and record them as its breakdown row
-        (what `ingestion_runs.details` shows per table)."""
-        counts.rows_in += self.rows_in
-        counts.rows_inserted += self.inserted
-        counts.rows_updated += self.updated
-        counts.rows_quarantined += self.quarantined
-        counts.rows_flagged += self.flagged
-        counts.details[self.table] = {
-            "rows_in": self.rows_in,
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "quarantined": self.quarantined,
-            "flagged": self.flagged,
-            "reasons": self.reasons,
-        }
+        """Add this table's rows to a run's totals and record them as its breakdown row."""
+        counts.add(self)
+        counts.details[self.table] = self.summary()
 
 
 @dataclass

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Table
 
 from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.league_clock import LEAGUE_ZONE, as_utc
+from statmusepicks.data.clients.upstream import EndpointCalls
 from statmusepicks.data.db.models import Injury
 from statmusepicks.data.ingest import schemas
 from statmusepicks.data.ingest.bundled import TableReport, load_validated
@@ -116,11 +117,21 @@ def prepare_injuries(
 
 
 def import_injuries(
-    engine: Engine, provider: InjuryProvider, as_of: dt.datetime | None = None
+    engine: Engine,
+    provider: InjuryProvider,
+    as_of: dt.datetime | None = None,
+    calls: EndpointCalls | None = None,
 ) -> InjuryImportReport:
-    """Fetch a provider's report as of a moment, validate it and upsert it into `injuries`."""
-    frame = provider.fetch(as_of)
-    with tracked_run(engine, RUN_KIND) as tracker:
+    """Fetch a provider's report as of a moment, validate it and upsert it into `injuries`.
+
+    `calls`: the counts of the upstream client a live provider reads through. Its fetch then
+    happens inside the run, which stores its requests per endpoint, and a failed request
+    leaves a failed run; a file that cannot be read is a usage error and leaves none.
+    """
+    frame = provider.fetch(as_of) if calls is None else None
+    with tracked_run(engine, RUN_KIND, calls) as tracker:
+        if frame is None:
+            frame = provider.fetch(as_of)
         tracker.details["provider"] = provider.name
         rows = prepare_injuries(frame, engine, provider.name, as_of)
         newest = rows["reported_at"].max() if len(rows) else None

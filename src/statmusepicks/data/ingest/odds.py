@@ -178,7 +178,7 @@ def sync_odds(
     now = now or dt.datetime.now(dt.UTC)
     with tracked_run(engine, RUN_KIND, client.http.calls) as tracker:
         report = OddsSyncReport(run_id=tracker.run_id, historical=historical)
-        events = client.get_historical_events(_iso(now)) if historical else client.get_events()
+        events = client.get_events(at=_iso(now) if historical else None)
         tracker.add_payload(events.payload_ref)
         report.quota = events.quota
         report.requests_spent = events.quota.last or 0
@@ -261,9 +261,7 @@ def _event_odds(
     client: OddsAPIClient, event_id: str, now: dt.datetime, *, historical: bool
 ) -> OddsResponse | None:
     try:
-        if historical:
-            return client.get_historical_event_odds(event_id, _iso(now))
-        return client.get_event_odds(event_id)
+        return client.get_event_odds(event_id, at=_iso(now) if historical else None)
     except UpstreamNotFound:
         return None
 

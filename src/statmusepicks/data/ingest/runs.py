@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -20,14 +20,29 @@ ABANDONED_AFTER = dt.timedelta(hours=6)
 
 
 @dataclass
-class RunCounts:
-    """Totals a run accumulates across the tables it writes."""
+class RowCounts:
+    """Rows a load read, inserted, updated, quarantined and flagged as outliers: kept alike for
+    one table and for a whole run, so either adds into the other."""
 
     rows_in: int = 0
-    rows_inserted: int = 0
-    rows_updated: int = 0
-    rows_quarantined: int = 0
-    rows_flagged: int = 0
+    inserted: int = 0
+    updated: int = 0
+    quarantined: int = 0
+    flagged: int = 0
+
+    def add(self, other: RowCounts) -> None:
+        """Add `other`'s rows to these."""
+        for name in ROW_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+ROW_COUNTS = tuple(counter.name for counter in fields(RowCounts))
+
+
+@dataclass
+class RunCounts(RowCounts):
+    """Totals a run accumulates across the tables it writes."""
+
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,10 +133,10 @@ def finish_run(
                 finished_at=dt.datetime.now(dt.UTC),
                 status=status,
                 rows_in=counts.rows_in,
-                rows_inserted=counts.rows_inserted,
-                rows_updated=counts.rows_updated,
-                rows_quarantined=counts.rows_quarantined,
-                rows_flagged=counts.rows_flagged,
+                rows_inserted=counts.inserted,
+                rows_updated=counts.updated,
+                rows_quarantined=counts.quarantined,
+                rows_flagged=counts.flagged,
                 errors=errors or [],
                 payload_refs=payload_refs or [],
                 details=counts.details,

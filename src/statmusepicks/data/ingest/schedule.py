@@ -31,7 +31,7 @@ from sqlalchemy import Engine, Table
 
 from statmusepicks.core.errors import UpstreamError
 from statmusepicks.core.league_clock import as_utc
-from statmusepicks.data.clients.payloads import PayloadRef
+from statmusepicks.data.clients.upstream import UpstreamJSONClient
 from statmusepicks.data.db.models import Game
 from statmusepicks.data.ingest.bundled import TableReport, load_validated
 from statmusepicks.data.ingest.schemas import TEAM_CODES
@@ -134,12 +134,15 @@ def parse_schedule(payload: Any, as_of: dt.datetime) -> tuple[pd.DataFrame, int]
 
 
 def import_schedule(
-    engine: Engine, payload: Any, as_of: dt.datetime, ref: PayloadRef | None = None
+    engine: Engine, http: UpstreamJSONClient, url: str, as_of: dt.datetime
 ) -> ScheduleImportReport:
-    """Validate the schedule's games and upsert them into `games` (one tracked run)."""
-    with tracked_run(engine, RUN_KIND) as tracker:
-        tracker.add_payload(ref)
-        frame, skipped = parse_schedule(payload, as_of)
+    """Fetch the schedule document at `url`, validate its games and upsert them into `games`,
+    in one tracked run: the request is counted in the run's endpoints, and a failed one leaves
+    a failed run (data quality per endpoint)."""
+    with tracked_run(engine, RUN_KIND, http.calls) as tracker:
+        response = http.get_json(url)
+        tracker.add_payload(response.ref)
+        frame, skipped = parse_schedule(response.payload, as_of)
         tracker.details["skipped_not_nba"] = skipped
         _, table = load_validated(
             engine, tracker.run_id, frame, SCHEDULE, cast(Table, Game.__table__)

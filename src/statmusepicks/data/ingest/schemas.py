@@ -53,6 +53,26 @@ def _count_columns(prefix: str = "", maximum: float = 200) -> list[tuple[str, pa
     ]
 
 
+def _game_columns(*, game_id_required: bool = True) -> list[tuple[str, pa.Column]]:
+    """The columns that place a row in a season and on a game."""
+    return [
+        field_rule("season", "str"),
+        field_rule("season_type", "str"),
+        field_rule("game_id", "str", required=game_id_required),
+        field_rule("game_date", "date"),
+    ]
+
+
+def _team_side_columns() -> list[tuple[str, pa.Column]]:
+    """The columns of a box-score row's side of a game: its team, the opponent, home or away."""
+    return [
+        field_rule("team_id", "int", minimum=1),
+        field_rule("team", "str"),
+        field_rule("opp", "str"),
+        field_rule("is_home", "bool"),
+    ]
+
+
 def _points_inconsistent(frame: pd.DataFrame) -> pd.Series:
     return frame["pts"] != 2 * frame["fgm"] + frame["fg3m"] + frame["ftm"]
 
@@ -91,16 +111,10 @@ POINTS_CONSISTENT = row_rule(
 PLAYER_GAME_STATS = table_schema(
     "player_game_stats",
     [
-        field_rule("season", "str"),
-        field_rule("season_type", "str"),
-        field_rule("game_id", "str"),
-        field_rule("game_date", "date"),
+        *_game_columns(),
         field_rule("player_id", "int", minimum=1),
         field_rule("player_name", "str"),
-        field_rule("team_id", "int", minimum=1),
-        field_rule("team", "str"),
-        field_rule("opp", "str"),
-        field_rule("is_home", "bool"),
+        *_team_side_columns(),
         field_rule("matchup", "str", required=False),
         field_rule("wl", "str", required=False),
         field_rule("min", "float", minimum=0, maximum=70),
@@ -130,14 +144,8 @@ PLAYER_GAME_STATS = table_schema(
 TEAM_GAME_STATS = table_schema(
     "team_game_stats",
     [
-        field_rule("season", "str"),
-        field_rule("season_type", "str"),
-        field_rule("game_id", "str"),
-        field_rule("game_date", "date"),
-        field_rule("team_id", "int", minimum=1),
-        field_rule("team", "str"),
-        field_rule("opp", "str"),
-        field_rule("is_home", "bool"),
+        *_game_columns(),
+        *_team_side_columns(),
         field_rule("wl", "str", required=False),
         field_rule("min", "float", minimum=0, maximum=400),
         *_count_columns(maximum=400),
@@ -159,10 +167,7 @@ TEAM_GAME_STATS = table_schema(
 GAME_ODDS = table_schema(
     "game_odds",
     [
-        field_rule("season", "str"),
-        field_rule("season_type", "str"),
-        field_rule("game_date", "date"),
-        field_rule("game_id", "str", required=False),
+        *_game_columns(game_id_required=False),
         field_rule("away", "str"),
         field_rule("home", "str"),
         field_rule("score_away", "int", required=False, minimum=0),

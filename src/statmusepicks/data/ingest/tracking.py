@@ -56,13 +56,7 @@ class RunTracker:
         for report in self.tables:
             if report.table != name:
                 continue
-            total.rows_in += report.rows_in
-            total.inserted += report.inserted
-            total.updated += report.updated
-            total.quarantined += report.quarantined
-            total.flagged += report.flagged
-            for reason, count in report.reasons.items():
-                total.reasons[reason] = total.reasons.get(reason, 0) + count
+            total.merge(report)
         return total
 
     def counts(self) -> RunCounts:

@@ -41,5 +41,5 @@
   ], "Brier score (lower is better)", ".3f");
   draw("ece-chart", [line("ECE", data.ece, "#b35c00")], "Expected calibration error", ".2f");
   draw("roi-chart", [line("ROI", data.roi, "#1f8a4c")], "ROI at the taken prices", ".0%");
-  draw("clv-chart", [line("CLV", data.clv, "#6f42c1")], "Closing-line value", ".1%");
+  draw("clv-chart", [line("CLV", data.clv, "#6f42c1")], "CLV of bets: fair close prob. × taken price − 1", ".1%");
 })();
