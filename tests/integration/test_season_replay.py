@@ -288,9 +288,9 @@ def test_replayed_boards_are_logged_as_served_then_graded_and_scored_daily(
     pre_tip = pd.Timestamp(first_tip).tz_localize(None) - pd.Timedelta(minutes=30)
     snapshots = [s.slot.as_of for s in result.days[0].slots if s.slot.job.name == "odds_snapshot"]
     assert pd.Timestamp(max(snapshots)).tz_localize(None) == pre_tip
-    # The board each day served is in the prediction log, as of the board's slot (19:00).
+    # The board each day served is in the prediction log, as of the board's slot (18:40).
     served = pd.read_csv(tmp_path / "replay" / "boards" / f"{START.isoformat()}.csv")
-    board_time = dt.datetime.combine(START, dt.time(19), tzinfo=NEW_YORK).astimezone(dt.UTC)
+    board_time = dt.datetime.combine(START, dt.time(18, 40), tzinfo=NEW_YORK).astimezone(dt.UTC)
     with season.sessions() as session:
         logged = session.scalars(select(Prediction).where(Prediction.game_date == START)).all()
         grades = count(

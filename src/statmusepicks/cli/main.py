@@ -60,7 +60,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "minutes": LazyCommand(
         "minutes",
         "minutes",
-        "Minutes model MAE vs the last-10 and season averages; `--trial` scores new features.",
+        "Minutes model MAE vs the last-10 and season averages; `--fit` freezes the weights, "
+        "`--trial` scores new features, `--roles` the role clusters.",
     ),
     "grade": LazyCommand(
         "grade",

@@ -18,6 +18,7 @@ from statmusepicks.services.minutes_report import (
     frozen_weights_match,
     minutes_report,
 )
+from statmusepicks.services.role_trials import role_block, role_trial
 from statmusepicks.services.training import feature_frame, line_history
 
 
@@ -35,9 +36,12 @@ def minutes(
     fit: bool = typer.Option(
         False, "--fit", help="Write the walk-forward weights as the frozen table the features read."
     ),
+    roles: bool = typer.Option(
+        False, "--roles", help="Also score role clusters (one-hot and per-role models)."
+    ),
 ) -> None:
     """Minutes model MAE vs the last-10 and season averages; `--fit` freezes the weights,
-    `--trial` scores new features."""
+    `--trial` scores new features, `--roles` the role clusters."""
     with open_container() as container:
         data_dir = container.settings.bundled_data_dir
         player_logs, team_logs = read_player_logs(data_dir), read_team_logs(data_dir)
@@ -59,3 +63,10 @@ def minutes(
             _print(
                 results.drop(columns=["selected"]), f"Stat models on 2025-26 (lines from {cutoff})"
             )
+        if roles:
+            frame, _ = feature_frame(container)
+            block = role_block(player_logs, team_logs)
+            scored = role_trial(
+                frame, block, line_history(container.settings), line_cutoff=LINE_CUTOFF
+            )
+            _print(scored, f"Role clusters vs the global model (lines from {LINE_CUTOFF})")

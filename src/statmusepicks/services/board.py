@@ -10,11 +10,9 @@ takes, injury report included), so a prop is priced the same on the board and by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,17 +21,21 @@ from statmusepicks.core.errors import ValidationError
 from statmusepicks.core.stats import STATS, resolve_stat
 from statmusepicks.data.db.models import PropLine
 from statmusepicks.data.repositories.availability import ReportedStatus
-from statmusepicks.evaluation.odds import american_to_decimal, devig
 from statmusepicks.models.distributions import PropDistribution
 from statmusepicks.models.predictor import Predictor
+from statmusepicks.services.board_arms import (
+    CHALLENGER_FIELDS,
+    Trials,
+    running_trials,
+    served_board,
+    trials_stamp,
+)
+from statmusepicks.services.board_offers import ladders, line_offers, price_offers
 from statmusepicks.services.container import Container
 from statmusepicks.services.explanations import DISCLAIMER
 from statmusepicks.services.predictions import PredictionService, prediction_service
 from statmusepicks.services.pricing import (
     BettingRules,
-    Market,
-    Offer,
-    price_lines,
     status_document,
     with_status,
 )
@@ -182,24 +184,28 @@ def _day_frame(
 
 
 def _distributions(
-    service: PredictionService, frame: pd.DataFrame, lines: pd.DataFrame
+    service: PredictionService, frame: pd.DataFrame, lines: pd.DataFrame, predictor: Predictor
 ) -> dict[tuple[int, str], PropDistribution]:
-    """Each (player, stat) priced once, one vectorised model call per stat (rows one by one
-    when a row breaks the call, so one player without history loses only his own lines)."""
+    """Each (player, stat) priced once by `predictor`, one vectorised model call per stat (rows
+    one by one when a row breaks the call, so one player without history loses only his own
+    lines)."""
     found: dict[tuple[int, str], PropDistribution] = {}
     for market, group in lines.groupby("market"):
         ids = sorted(set(group["player_id"].astype(int)) & set(frame["player_id"].astype(int)))
         rows = frame[frame["player_id"].isin(ids)].reset_index(drop=True)
         priced: list[PropDistribution | None]
         try:
-            priced = list(service.champions.get().predict(rows, str(market), explain=False))
+            priced = list(predictor.predict(rows, str(market), explain=False))
         except Exception:
             priced = []
             for i in range(len(rows)):
                 try:
                     priced.append(
                         service.champions.distribution(
-                            rows.iloc[[i]], STATS[str(market)], int(rows["player_id"].iloc[i])
+                            rows.iloc[[i]],
+                            STATS[str(market)],
+                            int(rows["player_id"].iloc[i]),
+                            predictor,
                         )
                     )
                 except Exception:
@@ -210,126 +216,66 @@ def _distributions(
     return found
 
 
-def line_offers(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per (player, market, line), in that order: the best over and under price across
-    books (the first book to offer it wins a tie), the books' de-vigged consensus, how many
-    prices it averages, the books and whether any book calls it the main line."""
-    n = len(lines)
-    player = lines["player_id"].to_numpy(np.int64)
-    market = lines["market"].to_numpy(str)
-    line = lines["line"].to_numpy(float)
-    order = np.lexsort((np.arange(n), line, market, player))
-    player, market, line = player[order], market[order], line[order]
-    over = lines["over_price"].to_numpy(float)[order]
-    under = lines["under_price"].to_numpy(float)[order]
-    books = lines["bookmaker"].astype(str).to_numpy()[order]
-    change = np.ones(n, bool)
-    change[1:] = (player[1:] != player[:-1]) | (market[1:] != market[:-1]) | (line[1:] != line[:-1])
-    starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], n)
-    group = np.cumsum(change) - 1
-    position = np.arange(n)
-    best = {}
-    for side, prices in (("over", over), ("under", under)):
-        decimal = american_to_decimal(prices)
-        top = np.maximum.reduceat(decimal, starts)[group]
-        best[side] = np.minimum.reduceat(np.where(decimal == top, position, n), starts)
-    fair = devig(over, under)
-    main = lines["is_main_line"].fillna(False).astype(bool).to_numpy()[order]
-    return pd.DataFrame(
-        {
-            "player_id": player[starts],
-            "market": market[starts],
-            "line": line[starts],
-            "player_name": lines["player_name"].to_numpy()[order][starts],
-            "over_book": books[best["over"]],
-            "over_odds": over[best["over"]],
-            "under_book": books[best["under"]],
-            "under_odds": under[best["under"]],
-            "consensus": [float(np.mean(fair[a:b])) for a, b in zip(starts, ends, strict=True)],
-            "prices": ends - starts,
-            "books": [sorted(books[a:b]) for a, b in zip(starts, ends, strict=True)],
-            "main_line": np.logical_or.reduceat(main, starts),
-        }
-    )
+def board(
+    container: Container, query: BoardQuery, *, api_key_id: int | None = None
+) -> dict[str, Any]:
+    """Every stored line of the date priced, best prices across books, ranked by EV (cached).
 
-
-def _ladders(offers: pd.DataFrame) -> Iterator[tuple[int, str, range]]:
-    """Each (player, market) and the positions of its lines, in `line_offers` order."""
-    player, market = offers["player_id"].to_numpy(), offers["market"].to_numpy()
-    change = np.ones(len(offers), bool)
-    change[1:] = (player[1:] != player[:-1]) | (market[1:] != market[:-1])
-    starts = np.flatnonzero(change)
-    for start, end in zip(starts, np.append(starts[1:], len(offers)), strict=True):
-        yield int(player[start]), str(market[start]), range(int(start), int(end))
-
-
-def _price_offers(
-    columns: dict[str, list[Any]],
-    ladders: list[tuple[int, str, str, int, range, PropDistribution]],
-    predictor: Predictor,
-    rules: BettingRules,
-) -> dict[int, dict[str, Any]]:
-    """The priced answer of every line of `ladders`, by its position in `line_offers`: one
-    `price_lines` call per stat, at the best prices against the books' consensus."""
-    by_stat: dict[str, list[tuple[int, PropDistribution]]] = {}
-    for _, market, _, _, ladder, dist in ladders:
-        by_stat.setdefault(market, []).extend((i, dist) for i in ladder)
-    answers: dict[int, dict[str, Any]] = {}
-    for market, lines in by_stat.items():
-        offers = [
-            Offer(
-                float(columns["line"][i]),
-                float(columns["over_odds"][i]),
-                float(columns["under_odds"][i]),
-            )
-            for i, _ in lines
-        ]
-        markets: list[Market | None] = [
-            Market(float(columns["consensus"][i]), int(columns["prices"][i]), "stored_lines")
-            for i, _ in lines
-        ]
-        dists = [dist for _, dist in lines]
-        priced = price_lines(dists, STATS[market], offers, markets, predictor, rules)
-        answers.update((i, answer) for (i, _), answer in zip(lines, priced, strict=True))
-    return answers
-
-
-def board(container: Container, query: BoardQuery) -> dict[str, Any]:
-    """Every stored line of the date priced, best prices across books, ranked by EV (cached)."""
+    Under an A/B test each prop shows the arm this key is served by predict (`board_arms`);
+    no key (a job) gets the arm predict serves a request without one."""
     query = query.normalized()
     service = prediction_service(container)
     predictor = service.champions.get()
+    trials = running_trials(service, predictor, query.stat)
     key = (
-        f"board:{query.date}:{query.stat}:{query.book}:{query.min_edge}:{query.as_of}:"
-        f"{service.champions.stamp()}"
+        f"board:{query.date}:{query.stat}:{query.book}:{query.as_of}:"
+        f"{service.champions.stamp()}:{trials_stamp(service, trials)}"
     )
     with container.sessions() as session:
         key += f":{service.inputs.data_stamp(session)}"
-        cached = container.cache.get(key)
-        if cached is not None:
-            return dict(cached)
-        lines = stored_lines(session, query)
-        whole_day = query == BoardQuery(query.date)
-        frame = (
-            _day_frame(container, session, query.date, lines if whole_day else None)
-            if len(lines)
-            else None
-        )
-        statuses = frame_statuses(session, frame, query.date) if frame is not None else {}
+        priced = container.cache.get(key)
+        if priced is None:
+            priced = _priced_board(container, session, service, query, predictor, trials)
+            container.cache.set(key, priced, container.settings.cache_ttl_predictions)
+    served = served_board(priced, trials, api_key_id, query.date, query.min_edge)
+    return served | {
+        "filters": {"stat": query.stat, "book": query.book, "min_edge": query.min_edge}
+    }
+
+
+def _priced_board(
+    container: Container,
+    session: Session,
+    service: PredictionService,
+    query: BoardQuery,
+    predictor: Predictor,
+    trials: Trials,
+) -> dict[str, Any]:
+    """Every prop of the query priced by the champion `predictor` and, for a stat under an
+    experiment, by the challenger too (its fields beside the prop, in `CHALLENGER_FIELDS`),
+    before any edge filter or ranking."""
+    lines = stored_lines(session, query)
+    whole_day = query == BoardQuery(query.date)
+    frame = (
+        _day_frame(container, session, query.date, lines if whole_day else None)
+        if len(lines)
+        else None
+    )
+    statuses = frame_statuses(session, frame, query.date) if frame is not None else {}
     props: list[dict[str, Any]] = []
+    challengers: list[dict[str, Any] | None] = []
     players_out: dict[int, dict[str, Any]] = {}
     skipped = 0
     rules = BettingRules.from_settings(container.settings)
     if frame is not None and len(frame):
         index = {int(pid): i for i, pid in enumerate(frame["player_id"])}
         names = frame["player_name"].to_numpy()
-        dists = _distributions(service, frame, lines)
+        dists = _distributions(service, frame, lines, predictor)
         teams, opponents = frame["team"].astype(str).tolist(), frame["opp"].astype(str).tolist()
         offers = line_offers(lines)
         columns = offers.to_dict("list")
         priced: list[tuple[int, str, str, int, range, PropDistribution]] = []
-        for pid, market, ladder in _ladders(offers):
+        for pid, market, ladder in ladders(offers):
             row = index.get(pid)
             dist = dists.get((pid, market))
             status = statuses.get(pid)
@@ -350,13 +296,16 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
                 skipped += len(ladder)
             else:
                 priced.append((pid, market, name, row, ladder, dist))
-        answers = _price_offers(columns, priced, predictor, rules)
-        for pid, market, name, row, ladder, dist in priced:
+        answers = price_offers(columns, priced, predictor, rules)
+        challenged: dict[int, dict[str, Any]] = {}
+        for stat, trial in trials.items():
+            arm = trial.challenger.predictor
+            found = _distributions(service, frame, lines[lines["market"] == stat], arm)
+            tried = [(*p[:5], found[p[0], p[1]]) for p in priced if (p[0], p[1]) in found]
+            challenged |= price_offers(columns, tried, arm, rules)
+        for pid, market, name, row, ladder, _ in priced:
             status = statuses.get(pid)
             for i in ladder:
-                answer = with_status(answers[i], status)
-                if query.min_edge is not None and answer["edge"] < query.min_edge:
-                    continue
                 props.append(
                     {
                         "player": name,
@@ -375,20 +324,16 @@ def board(container: Container, query: BoardQuery) -> dict[str, Any]:
                             "odds": int(columns["under_odds"][i]),
                         },
                         "books": columns["books"][i],
-                        **answer,
-                        "model_version": dist.model_version,
-                        "model_scope": dist.scope,
+                        **with_status(answers[i], status),
                     }
                 )
-    props.sort(key=lambda p: p["expected_value"], reverse=True)
-    result = {
+                other = challenged.get(i)
+                challengers.append(with_status(other, status) if other is not None else None)
+    return {
         "date": query.date.isoformat(),
-        "filters": {"stat": query.stat, "book": query.book, "min_edge": query.min_edge},
-        "count": len(props),
         "unpriced": skipped,
         "players_out": list(players_out.values()),
         "props": props,
+        CHALLENGER_FIELDS: challengers,
         "disclaimer": DISCLAIMER,
     }
-    container.cache.set(key, result, container.settings.cache_ttl_predictions)
-    return result

@@ -64,6 +64,15 @@ def started_teams(container: Container, day: dt.date, as_of: dt.datetime) -> set
     return {team for game in games for team in game}
 
 
+def upcoming_board(container: Container, day: dt.date, as_of: dt.datetime) -> dict[str, Any]:
+    """The board of `day` as served at `as_of`, without the props of games already started
+    (`started`: how many were left out)."""
+    answer = board(container, BoardQuery(day, as_of=as_of))
+    started = started_teams(container, day, as_of)
+    upcoming = [prop for prop in answer["props"] if prop["team"] not in started]
+    return answer | {"props": upcoming, "started": len(answer["props"]) - len(upcoming)}
+
+
 def logged_at(container: Container, served_at: dt.datetime) -> int:
     """Rows the board already logged at `served_at` (a rerun of its slot)."""
     with container.sessions() as session:
@@ -85,10 +94,8 @@ def log_served_board(container: Container, as_of: dt.datetime) -> JobReport:
     if already:
         report.details["skipped"] = f"{already} rows already logged at this slot"
         return report
-    answer = board(container, BoardQuery(day, as_of=as_of))
-    started = started_teams(container, day, as_of)
-    upcoming = [prop for prop in answer["props"] if prop["team"] not in started]
-    rows = board_log_rows(answer | {"props": upcoming}, as_of)
+    answer = upcoming_board(container, day, as_of)
+    rows = board_log_rows(answer, as_of)
     recorder = prediction_service(container).recorder
     for row in rows:
         recorder.record(row)
@@ -100,6 +107,6 @@ def log_served_board(container: Container, as_of: dt.datetime) -> JobReport:
         "props": len(rows),
         "bets": sum(row["recommendation"] != "PASS" for row in rows),
         "unpriced": answer.get("unpriced", 0),
-        "started": len(answer["props"]) - len(upcoming),
+        "started": answer["started"],
     }
     return report

@@ -36,7 +36,7 @@ POOLED = "all line stats"
 LINE_KEYS = ("stat", "player_id", "game_date", "bookmaker", "line")
 
 
-def _train(frame: pd.DataFrame, lines: pd.DataFrame, line_cutoff: dt.date) -> TrainingRun:
+def train_arm(frame: pd.DataFrame, lines: pd.DataFrame, line_cutoff: dt.date) -> TrainingRun:
     config = replace(
         quick_config(),
         split=SeasonSplit(train_first=FIRST_SEASON, train_last="2023-24", valid="2024-25", test=""),
@@ -61,7 +61,7 @@ def _point_mae(run: TrainingRun) -> dict[str, float]:
     return scores
 
 
-def _scored_lines(run: TrainingRun) -> pd.DataFrame:
+def scored_lines(run: TrainingRun) -> pd.DataFrame:
     priced = run.line_predictions
     if priced is None or priced.empty:
         return pd.DataFrame()
@@ -69,7 +69,7 @@ def _scored_lines(run: TrainingRun) -> pd.DataFrame:
     return scored.sort_values(list(LINE_KEYS), kind="mergesort").reset_index(drop=True)
 
 
-def _line_scores(mine: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
+def line_scores(mine: pd.DataFrame, theirs: pd.DataFrame) -> dict[str, float]:
     """Brier, log loss and ECE of both probabilities, and the paired calibrated-Brier gain."""
     row: dict[str, float] = {}
     for label, column in (("model", "p_model"), ("calibrated", "p_calibrated")):
@@ -119,9 +119,9 @@ def feature_trial(
         arms[name] = pd.concat([base, columns.drop(columns=["player_id", "game_date"])], axis=1)
     results, reference = [], None
     for name, arm in arms.items():
-        run = _train(arm, lines, line_cutoff)
+        run = train_arm(arm, lines, line_cutoff)
         mae = _point_mae(run)
-        scored = _scored_lines(run)
+        scored = scored_lines(run)
         if reference is None:
             reference = scored
         # Both arms price the same lines from the same rows, so the sorted keys line up.
@@ -137,6 +137,6 @@ def feature_trial(
                 if stat in run.fits
                 else "",
             }
-            row.update(_line_scores(scored[chosen], reference[chosen]))
+            row.update(line_scores(scored[chosen], reference[chosen]))
             results.append(row)
     return pd.DataFrame(results)

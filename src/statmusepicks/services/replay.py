@@ -30,8 +30,8 @@ from statmusepicks.evaluation.odds import devig
 from statmusepicks.evaluation.replay_report import write_replay_report
 from statmusepicks.evaluation.replay_summary import summarize_replay
 from statmusepicks.models.train_config import quick_config
-from statmusepicks.services.board import BoardQuery, board
 from statmusepicks.services.board_log import JOB as BOARD_JOB
+from statmusepicks.services.board_log import upcoming_board
 from statmusepicks.services.container import Container
 from statmusepicks.services.grading import settle
 from statmusepicks.services.jobs import Job, JobReport
@@ -128,8 +128,8 @@ def board_frame(answer: dict[str, Any]) -> pd.DataFrame:
 
 
 def served_board(container: Container, day: dt.date, as_of: dt.datetime) -> pd.DataFrame:
-    """The board of `day` as it would have been served at `as_of`."""
-    return board_frame(board(container, BoardQuery(day, as_of=as_of)))
+    """The board of `day` as it would have been served at `as_of` (games not yet started)."""
+    return board_frame(upcoming_board(container, day, as_of))
 
 
 def grade_board(container: Container, served: pd.DataFrame) -> pd.DataFrame:

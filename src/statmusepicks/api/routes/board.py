@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
-from statmusepicks.api.deps import get_container
+from statmusepicks.api.deps import ApiKeyIdDep, get_container
 from statmusepicks.services.board import BoardQuery, board
 from statmusepicks.services.container import Container
 from statmusepicks.services.prediction_responses import BoardResponse
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api", tags=["board"])
     response_model=BoardResponse,
 )
 async def props_board(
+    api_key_id: ApiKeyIdDep,
     date: dt.date = Query(..., description="Game date (YYYY-MM-DD)."),
     stat: str | None = Query(
         None, min_length=1, max_length=40, description="Only this stat (key, alias or label)."
@@ -38,6 +39,7 @@ async def props_board(
     ),
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
-    """Ranked by expected value at the best available price."""
+    """Ranked by expected value at the best available price; under an A/B test each prop is
+    priced by the arm `/api/predict` serves this key for it."""
     query = BoardQuery(date=date, stat=stat, book=book, min_edge=min_edge)
-    return await run_in_threadpool(board, container, query)
+    return await run_in_threadpool(board, container, query, api_key_id=api_key_id)

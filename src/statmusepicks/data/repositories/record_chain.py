@@ -137,9 +137,9 @@ def append_predictions(
     """
     head = lock_head(connection)
     stored = []
-    for row in rows:
+    for given in rows:
         # Absent optional fields are stored (and hashed) as null.
-        row = dict.fromkeys(PREDICTION_FIELDS) | dict(row)
+        row: dict[str, Any] = {**dict.fromkeys(PREDICTION_FIELDS), **given}
         row["created_at"] = utc(row["created_at"])
         columns, head = _chained(prediction_content(row, head.seq + 1), head)
         stored.append(row | columns)
