@@ -65,6 +65,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/track_record/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The head of the predictions' hash chain and how to check it
+         * @description The last entry's sequence number and chain hash, the counts of predictions and grades,
+         *     and the export to check them against offline.
+         */
+        get: operations["get_proof_api_track_record_proof_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/track_record/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole hash chain as CSV (one row per prediction or grade)
+         * @description Columns seq, kind, row_id, content, content_hash, prev_hash, chain_hash; check it with
+         *     `python hash_chain.py record.csv` (docs/track-record.md).
+         */
+        get: operations["get_export_api_track_record_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/players/search": {
         parameters: {
             query?: never;
@@ -254,7 +296,8 @@ export interface paths {
         };
         /**
          * Stored prop lines of a date, priced, best price across books
-         * @description Ranked by expected value at the best available price.
+         * @description Ranked by expected value at the best available price; under an A/B test each prop is
+         *     priced by the arm `/api/predict` serves this key for it.
          */
         get: operations["props_board_api_board_get"];
         put?: never;
@@ -361,48 +404,6 @@ export interface paths {
          *     and Brier score.
          */
         get: operations["get_track_record_api_track_record_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/track_record/proof": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The head of the predictions' hash chain and how to check it
-         * @description The last entry's sequence number and chain hash, the counts of predictions and grades,
-         *     and the export to check them against offline.
-         */
-        get: operations["get_proof_api_track_record_proof_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/track_record/export.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The whole hash chain as CSV (one row per prediction or grade)
-         * @description Columns seq, kind, row_id, content, content_hash, prev_hash, chain_hash; check it with
-         *     `python hash_chain.py record.csv` (docs/track-record.md).
-         */
-        get: operations["get_export_api_track_record_export_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2721,6 +2722,46 @@ export interface operations {
             };
         };
     };
+    get_proof_api_track_record_proof_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordProof"];
+                };
+            };
+        };
+    };
+    get_export_api_track_record_export_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+        };
+    };
     search_players_players_search_get: {
         parameters: {
             query: {
@@ -3825,118 +3866,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrackRecord"];
-                };
-            };
-            /** @description No API key, or an unknown one. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A revoked key. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Over the rate limit; `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The request ran over the time budget. */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    get_proof_api_track_record_proof_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RecordProof"];
-                };
-            };
-            /** @description No API key, or an unknown one. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A revoked key. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Over the rate limit; `Retry-After` says when to retry. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The request ran over the time budget. */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    get_export_api_track_record_export_csv_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": unknown;
                 };
             };
             /** @description No API key, or an unknown one. */
