@@ -48,7 +48,9 @@ def _profiled(name: str, title: str, work: Callable[[], str]) -> None:
     pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(TOP)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     header = f"{title}: {seconds:.2f} s; {result}; load average {load} (1, 5, 15 min)\n"
-    (PROFILES / f"{name}.txt").write_text(header + text.getvalue())
+    # Paths relative to the repository: the summaries are committed and read on other machines.
+    summary = text.getvalue().replace(f"{ROOT}/", "")
+    (PROFILES / f"{name}.txt").write_text(header + summary)
     print(header, end="")
 
 

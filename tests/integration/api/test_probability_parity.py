@@ -121,7 +121,7 @@ async def test_served_probabilities_match_the_recording(
     if os.environ.get("PARITY_RECORD") == "1":
         RECORDING.parent.mkdir(exist_ok=True)
         RECORDING.write_text(json.dumps(answers, indent=1, sort_keys=True) + "\n")
-        pytest.skip("recorded")
+        pytest.skip(reason="PARITY_RECORD=1: the answers were recorded, nothing to compare")
     recorded = json.loads(RECORDING.read_text())
     for key in [key for key in recorded if key.startswith("batch:")]:
         single = recorded["predict:" + key.removeprefix("batch:")]
