@@ -36,6 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -43,11 +44,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from statmusepicks.core.settings import get_settings  # noqa: E402
+from statmusepicks.core.stats import STATS  # noqa: E402
 from statmusepicks.evaluation.metrics import probability_scores  # noqa: E402
 from statmusepicks.features.store import load_store  # noqa: E402
 from statmusepicks.models.dataset import feature_columns, labelled, target_column  # noqa: E402
+from statmusepicks.models.distributions import SpreadModel, log_score  # noqa: E402
 from statmusepicks.models.estimators import as_matrix, make_estimator  # noqa: E402
-from statmusepicks.models.global_fit import capped_forest  # noqa: E402
+from statmusepicks.models.global_fit import capped_forest, monotone_features  # noqa: E402
 from statmusepicks.models.selection import select_features  # noqa: E402
 from statmusepicks.models.train_config import TrainConfig  # noqa: E402
 from statmusepicks.models.training import TrainingRun, train_models  # noqa: E402
@@ -61,6 +64,7 @@ AIM_SECONDS = 15 * 60
 FULL_OLD_SECONDS = 1806.0
 FULL_OLD_UNTOUCHED = 65.0 + 6.0
 OLD_MAX_BIN = 256
+OLD_SAMPLE_ROWS = 60_000
 
 
 def _old_path(frame: pd.DataFrame, config: TrainConfig, lines: pd.DataFrame) -> dict[str, Any]:
@@ -76,6 +80,7 @@ def _old_path(frame: pd.DataFrame, config: TrainConfig, lines: pd.DataFrame) -> 
             nthread=os.cpu_count() or 1,
             patience=None,
             max_bin=OLD_MAX_BIN,
+            sample_rows=OLD_SAMPLE_ROWS,
         )
         tuned[stat], values[stat] = result.best_params, result.best_value
     tuning = time.perf_counter() - started
@@ -158,10 +163,8 @@ def run(stats: tuple[str, ...] = ("threes", "assists"), trials: int = 10) -> dic
     return {"ratio": ratio, "full_estimate": full, **results}
 
 
-def parts(stat: str = "threes", trials: int = 6) -> dict[str, float]:
-    """CPU seconds of the two changed pieces of work, one core, in process: a stat's study
-    (old settings vs new, same seed) and its RandomForest (40 trees vs the validation cap)."""
-    frame = load_store(get_settings())
+def _stat_matrices(frame: pd.DataFrame, stat: str) -> tuple[pd.DataFrame, Any, pd.DataFrame, Any]:
+    """The stat's training and validation matrices of the production split, as the fit builds."""
     config = TrainConfig(stats=(stat,))
     column = target_column(stat)
     rows = labelled(frame, stat)
@@ -169,10 +172,45 @@ def parts(stat: str = "threes", trials: int = 6) -> dict[str, float]:
     features = select_features(train, feature_columns(frame), column)
     x, y = as_matrix(train, features), train[column].to_numpy(float)
     xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
+    return x, y, xv, yv
+
+
+def sample_rows_trade(stats: tuple[str, ...], sizes: tuple[int, ...], trials: int = 50) -> None:
+    """Tuning on the latest N training rows, for each N: the study's CPU on one core, and the
+    final XGBoost member (fitted on the whole window with the best parameters, as the global
+    fit does) scored on the validation season by MAE and the log score of its fitted spread."""
+    frame = load_store(get_settings())
+    print(f"\ntuning sample rows, {trials} trials a study (load {os.getloadavg()})")
+    for stat in stats:
+        x, y, xv, yv = _stat_matrices(frame, stat)
+        for size in sizes:
+            started = time.process_time()
+            result = tune_matrices(
+                x, y, xv, yv, name=f"{stat}-{size}", storage=None, trials=trials, nthread=1,
+                sample_rows=size,
+            )  # fmt: skip
+            cpu = time.process_time() - started
+            params = {
+                **result.best_params,
+                "monotone_constraints": monotone_features(target_column(stat), list(x.columns)),
+            }
+            mean = np.maximum(make_estimator("xgboost", params=params).fit(x, y).predict(xv), 0)
+            spread = SpreadModel.fit_choose(mean, yv, max_value=STATS[stat].max_line)
+            score = float(log_score(spread.family, mean, spread.variance(mean), yv).mean())
+            print(
+                f"  {stat}, {size:,} rows: tuning {cpu:.0f} s CPU, validation MAE "
+                f"{np.mean(np.abs(mean - yv)):.4f}, log score {score:.4f}"
+            )
+
+
+def parts(stat: str = "threes", trials: int = 6) -> dict[str, float]:
+    """CPU seconds of the two changed pieces of work, one core, in process: a stat's study
+    (old settings vs new, same seed) and its RandomForest (40 trees vs the validation cap)."""
+    x, y, xv, yv = _stat_matrices(load_store(get_settings()), stat)
     figures: dict[str, float] = {}
     print(f"\ntraining parts, {stat}: CPU seconds on one core (load {os.getloadavg()})")
     for label, options in (
-        ("old", {"patience": None, "max_bin": OLD_MAX_BIN}),
+        ("old", {"patience": None, "max_bin": OLD_MAX_BIN, "sample_rows": OLD_SAMPLE_ROWS}),
         ("new", {}),
     ):
         started = time.process_time()
@@ -212,8 +250,14 @@ if __name__ == "__main__":
     parser.add_argument("--stats", default="threes,assists")
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--parts", action="store_true", help="only the per-piece CPU figures")
+    parser.add_argument(
+        "--sample-rows", help="tuning sample sizes to compare, e.g. 60000,40000 (50 trials)"
+    )
     args = parser.parse_args()
-    if args.parts:
+    if args.sample_rows:
+        sizes = tuple(int(n) for n in args.sample_rows.split(","))
+        sample_rows_trade(tuple(args.stats.split(",")), sizes, args.trials)
+    elif args.parts:
         parts(args.stats.split(",")[0], args.trials)
     else:
         run(tuple(args.stats.split(",")), args.trials)

@@ -33,6 +33,9 @@ warnings.filterwarnings(
 # to the validation optimum on the simplex, so these seed SLSQP (docs/modelling.md) and weigh a
 # vote only when no validation rows are given.
 START_WEIGHTS = {"xgboost": 0.4, "elasticnet": 0.4, "random_forest": 0.2}
+# A vote weight below this is a member the weight search dropped (see `fit_weights`): SLSQP
+# stops at a tolerance of 1e-6, so a smaller weight is its noise, not a choice.
+NEGLIGIBLE_WEIGHT = 1e-6
 # Histogram bins of the global XGBoost model; tuning scores its trials with the same binning.
 GLOBAL_MAX_BIN = 128
 
@@ -172,6 +175,9 @@ class WeightedEnsemble(RegressorMixin, BaseEstimator):
             constraints=({"type": "eq", "fun": lambda w: float(np.sum(w) - 1.0)},),
         )
         weights = np.clip(result.x, 0.0, 1.0)
+        # SLSQP leaves a member it drops at 1e-17 to 1e-8, not 0: call that 0, so that refits
+        # know the member cannot move the vote and do not grow it again.
+        weights[weights < NEGLIGIBLE_WEIGHT] = 0.0
         weights = weights / weights.sum()
         self.weights_ = {n: float(w) for n, w in zip(names, weights, strict=True)}
         self.weights = dict(self.weights_)
@@ -189,7 +195,8 @@ class StackingEnsemble(RegressorMixin, BaseEstimator):
     rows and predict the later share; the Ridge learns how to mix them there. This keeps the
     stack honest about time and costs half a member fit instead of k. With `prefit=True` the
     members are taken as already fitted on all rows (selection fits them once for every
-    variant); otherwise they are fitted on all rows after the Ridge.
+    variant); otherwise they are fitted on all rows after the Ridge. When later rows that no
+    member saw are at hand, `fit_mix` learns the Ridge on them instead, without the copies.
     """
 
     def __init__(
@@ -215,6 +222,19 @@ class StackingEnsemble(RegressorMixin, BaseEstimator):
             if self.prefit
             else {name: clone(m).fit(x, target) for name, m in members.items()}
         )
+        return self
+
+    def fit_mix(self, x_held: pd.DataFrame, y_held: npt.ArrayLike) -> StackingEnsemble:
+        """The Ridge learnt on prefit members' predictions of rows none of them was fitted on.
+
+        Selection has such rows at hand (the validation season, where the weighted vote learns
+        its weights too), so the mix is learnt on the very members it mixes, and the copies
+        `fit` grows on 70 % of the window only to produce held-out rows are not needed.
+        """
+        members = dict(self.members or {})
+        held_out = np.column_stack([member_predict(m, x_held) for m in members.values()])
+        self.final_ = Ridge(alpha=1.0).fit(held_out, np.asarray(y_held, float))
+        self.members_ = members
         return self
 
     def refit_members(

@@ -9,21 +9,42 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from statmusepicks.models.train_config import TrainConfig
 
+Tasks = list[tuple[str, tuple[Any, ...]]]
+
 
 @dataclass
 class TaskOutcome:
-    """One task's result, or the error that stopped it."""
+    """One task's result, or the error that stopped it.
+
+    `followup` marks a task queued by a `FollowUp`; `arrived` is when the driver received the
+    outcome (`time.perf_counter`), so a caller can time the stages of a pipelined run.
+    """
 
     key: str
     result: Any = None
     error: str | None = None
     seconds: float = 0.0
+    followup: bool = False
+    arrived: float = 0.0
+
+
+@dataclass
+class FollowUp:
+    """Second-stage tasks, run with `fn`, that a successful first-stage outcome makes possible.
+
+    They are queued the moment their outcome arrives, behind the first-stage tasks not yet
+    started: a worker done with its share of the first stage starts on them while another is
+    still busy, instead of idling until the whole first stage is over.
+    """
+
+    fn: Callable[..., Any]
+    tasks: Callable[[TaskOutcome], Tasks]
 
 
 def _guarded(fn: Callable[..., Any], key: str, *args: Any) -> TaskOutcome:
@@ -34,30 +55,21 @@ def _guarded(fn: Callable[..., Any], key: str, *args: Any) -> TaskOutcome:
         return TaskOutcome(key, None, traceback.format_exc(limit=5), time.perf_counter() - started)
 
 
-def run_tasks(
-    fn: Callable[..., Any],
-    tasks: list[tuple[str, tuple[Any, ...]]],
-    *,
-    config: TrainConfig,
-    description: str,
-    shared: Any = None,
-) -> list[TaskOutcome]:
-    """Run `fn(shared, *args)` for every (key, args) task; Ray when enabled, else in-process.
+def _in_process(
+    fn: Callable[..., Any], tasks: Tasks, shared: Any, follow: FollowUp | None
+) -> Iterator[TaskOutcome]:
+    for key, args in tasks:
+        outcome = replace(_guarded(fn, key, shared, *args), arrived=time.perf_counter())
+        yield outcome
+        if follow is not None and outcome.error is None:
+            for follow_key, follow_args in follow.tasks(outcome):
+                done = _guarded(follow.fn, follow_key, None, *follow_args)
+                yield replace(done, followup=True, arrived=time.perf_counter())
 
-    `shared` (the feature frame) is put in Ray's object store once. Results come back as
-    tasks finish, driving a rich progress bar.
-    """
-    if not tasks:
-        return []
-    if not config.use_ray:
-        return list(
-            _progress(
-                (_guarded(fn, key, shared, *args) for key, args in tasks),
-                len(tasks),
-                description,
-                config.progress,
-            )
-        )
+
+def _on_ray(
+    fn: Callable[..., Any], tasks: Tasks, shared: Any, follow: FollowUp | None, config: TrainConfig
+) -> Iterator[TaskOutcome]:
     import ray
 
     if not ray.is_initialized():
@@ -75,23 +87,53 @@ def run_tasks(
             )
     remote = ray.remote(num_cpus=1, max_retries=0)(_guarded)
     shared_ref = ray.put(shared)
-    pending = [remote.remote(fn, key, shared_ref, *args) for key, args in tasks]
+    first = {remote.remote(fn, key, shared_ref, *args) for key, args in tasks}
+    waiting = list(first)
+    while waiting:
+        done, waiting = ray.wait(waiting, num_returns=1)
+        for ref in done:
+            try:
+                outcome = replace(ray.get(ref), arrived=time.perf_counter())
+            except Exception as exc:
+                outcome = TaskOutcome("unknown", None, repr(exc), arrived=time.perf_counter())
+            if ref not in first:
+                outcome = replace(outcome, followup=True)
+            elif follow is not None and outcome.error is None:
+                waiting += [
+                    remote.remote(follow.fn, key, None, *args)
+                    for key, args in follow.tasks(outcome)
+                ]
+            yield outcome
 
-    def finished() -> Iterable[TaskOutcome]:
-        waiting = list(pending)
-        while waiting:
-            done, waiting = ray.wait(waiting, num_returns=1)
-            for ref in done:
-                try:
-                    yield ray.get(ref)
-                except Exception as exc:
-                    yield TaskOutcome("unknown", None, repr(exc))
 
-    return list(_progress(finished(), len(tasks), description, config.progress))
+def run_tasks(
+    fn: Callable[..., Any],
+    tasks: Tasks,
+    *,
+    config: TrainConfig,
+    description: str,
+    shared: Any = None,
+    follow: FollowUp | None = None,
+) -> list[TaskOutcome]:
+    """Run `fn(shared, *args)` for every (key, args) task; Ray when enabled, else in-process.
+
+    `shared` (the feature frame) is put in Ray's object store once. With `follow`, each
+    successful outcome's follow-up tasks run too (`follow.fn(None, *args)`), and their
+    outcomes, marked `followup`, come back in the same list. Results come back as tasks
+    finish, driving a rich progress bar.
+    """
+    if not tasks:
+        return []
+    if config.use_ray:
+        outcomes = _on_ray(fn, tasks, shared, follow, config)
+    else:
+        outcomes = _in_process(fn, tasks, shared, follow)
+    total = None if follow is not None else len(tasks)
+    return list(_progress(outcomes, total, description, config.progress))
 
 
 def _progress(
-    outcomes: Iterable[TaskOutcome], total: int, description: str, show: bool
+    outcomes: Iterable[TaskOutcome], total: int | None, description: str, show: bool
 ) -> Iterable[TaskOutcome]:
     if not show:
         yield from outcomes

@@ -135,7 +135,8 @@ def _fit_variants(
         ensemble = WeightedEnsemble(members, {k: START_WEIGHTS[k] for k in members}, prefit=True)
         fitted["ensemble"] = ensemble.fit(x, y).fit_weights(xv, yv)
     if "stacking" in config.variants:
-        fitted["stacking"] = StackingEnsemble(members, prefit=True).fit(x, y)
+        stack = StackingEnsemble(members, prefit=True)
+        fitted["stacking"] = stack.fit(x, y) if config.restack else stack.fit_mix(xv, yv)
     preds = {name: np.maximum(model.predict(xv), 0.0) for name, model in fitted.items()}
     return fitted, preds
 
@@ -148,7 +149,9 @@ def _refit(
         return clone(chosen).fit(x, y)
     members = _members(config, stat, list(x.columns))
     if variant == "ensemble":
-        return WeightedEnsemble(members, dict(chosen.weights_)).fit(x, y)
+        # A member the vote gives no weight cannot move its prediction: it is not refitted.
+        weighted = {k: m for k, m in members.items() if chosen.weights_.get(k, 0.0) > 0.0}
+        return WeightedEnsemble(weighted, dict(chosen.weights_)).fit(x, y)
     if config.restack:
         return StackingEnsemble(members).fit(x, y)
     return chosen.refit_members(members, x, y)

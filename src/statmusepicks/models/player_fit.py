@@ -45,6 +45,16 @@ class PlayerResult:
     model: PlayerModel | None
 
 
+def _matrix(rows: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """The rows' features as a plain float array in the model's column order.
+
+    A player's fits are small (a few hundred rows), so per-call overheads dominate them: with a
+    frame, XGBoost compares the column names on every boosting round and scikit-learn checks
+    them on every step. Serving passes plain arrays to these models too (`predict_rows`).
+    """
+    return as_matrix(rows, features).to_numpy(np.float64)
+
+
 def fit_player(_shared: Any, task: PlayerTask, config: TrainConfig) -> PlayerResult:
     """Pick the player's best shrunk variant on validation; refit it for test and production."""
     split = config.split
@@ -58,14 +68,16 @@ def fit_player(_shared: Any, task: PlayerTask, config: TrainConfig) -> PlayerRes
     scores = {"global": float(np.mean(np.abs(gv - yv)))}
     estimators = {}
     monotone = monotone_features(column, task.features)
+    # By position, as the player's matrices are plain arrays (see `_matrix`).
+    constraints = tuple(monotone.get(name, 0) for name in task.features)
     for kind in config.player_kinds:
-        params = {"monotone_constraints": monotone} if kind == "xgboost" else None
+        params = {"monotone_constraints": constraints} if kind == "xgboost" else None
         model = make_estimator(kind, size="player", params=params).fit(
-            as_matrix(train, task.features), train[column].to_numpy(float)
+            _matrix(train, task.features), train[column].to_numpy(float)
         )
         if not respects_monotone(model, task.features, monotone):
             continue
-        own = model.predict(as_matrix(valid, task.features))
+        own = model.predict(_matrix(valid, task.features))
         blended = np.maximum(shrink * own + (1 - shrink) * gv, 0.0)
         scores[kind] = float(np.mean(np.abs(blended - yv)))
         estimators[kind] = model
@@ -80,15 +92,15 @@ def fit_player(_shared: Any, task: PlayerTask, config: TrainConfig) -> PlayerRes
         before = rows[rows["season"] <= split.valid]
         test = rows[rows["season"] == split.test]
         refit = clone(estimators[winner]).fit(
-            as_matrix(before, task.features), before[column].to_numpy(float)
+            _matrix(before, task.features), before[column].to_numpy(float)
         )
-        own = refit.predict(as_matrix(test, task.features))
+        own = refit.predict(_matrix(test, task.features))
         gt = task.global_test.reindex(test.index).to_numpy(float)
         test_pred = pd.Series(np.maximum(shrink * own + (1 - shrink) * gt, 0.0), index=test.index)
     production = estimators[winner]
     if config.refit_production:
         production = clone(estimators[winner]).fit(
-            as_matrix(rows, task.features), rows[column].to_numpy(float)
+            _matrix(rows, task.features), rows[column].to_numpy(float)
         )
     player = PlayerModel(production, winner, shrink, len(train), scores[winner], scores["global"])
     return PlayerResult(task.stat, task.player_id, winner, scores, test_pred, player)
@@ -118,8 +130,16 @@ def player_tasks(
             labelled_rows = rows[rows[column].notna()][keep]
             if (labelled_rows["season"] == split.valid).sum() < 10:
                 continue
+            # Only the player's own global predictions travel with the task: the whole
+            # stat's (26k validation rows) would be serialised into each of ~1,000 tasks.
+            global_valid = fit.valid_pred.reindex(labelled_rows.index).dropna()
+            global_test = (
+                None
+                if fit.test_pred is None
+                else fit.test_pred.reindex(labelled_rows.index).dropna()
+            )
             task = PlayerTask(
-                stat, int(pid), labelled_rows, fit.features, fit.valid_pred, fit.test_pred
+                stat, int(pid), labelled_rows, fit.features, global_valid, global_test
             )
             tasks.append((f"{stat}:{pid}", (task, config)))
     return tasks

@@ -52,8 +52,10 @@ class TrainConfig:
     tuning_storage: str | None = None
     # Reports without improvement before a trial stops; None grows every drawn forest fully.
     tuning_patience: int | None = PATIENCE
-    # True re-learns a chosen stack's mix on each refit (one more member fit per refit on 70 %
-    # of the window); False keeps the mix learnt at selection, as the weighted vote does.
+    # True: the stack learns its mix on copies of the members fitted on the earlier 70 % of the
+    # window (one more fit of every member) and re-learns it so on each refit. False: the mix
+    # is learnt on the validation season's predictions of the selection fits, as the weighted
+    # vote's weights are, and kept on refits.
     restack: bool = False
 
 

@@ -32,7 +32,7 @@ from statmusepicks.models.dataset import (
     validate_frame,
 )
 from statmusepicks.models.drift import DriftReference, build_reference
-from statmusepicks.models.fanout import TaskOutcome, run_tasks
+from statmusepicks.models.fanout import FollowUp, TaskOutcome, run_tasks
 from statmusepicks.models.global_fit import GlobalFit, fit_global
 from statmusepicks.models.line_pricing import attach_market_models, price_lines
 from statmusepicks.models.player_fit import PlayerResult, fit_player, player_tasks
@@ -89,30 +89,33 @@ def train_models(
     started = time.perf_counter()
     version = content_hash(frame[["player_id", "game_id", *feature_columns(frame)[:5]]])
 
+    # A stat's player tasks start as soon as its global fit is in, on whichever worker is free:
+    # the stats' fits take unequal times, so a worker done with its share would otherwise idle
+    # until the slowest fit ends.
+    follow = None
+    if config.per_player:
+        follow = FollowUp(
+            fit_player, lambda outcome: player_tasks(frame, {outcome.key: outcome.result}, config)
+        )
     outcomes = run_tasks(
         _global_task,
         [(stat, (stat, config)) for stat in config.stats],
         config=config,
-        description="global models",
+        description="global models, then player models" if follow else "global models",
         shared=frame,
+        follow=follow,
     )
-    fits = {o.key: o.result for o in outcomes if o.error is None}
+    global_outcomes = [o for o in outcomes if not o.followup]
+    fits = {o.key: o.result for o in global_outcomes if o.error is None}
     failures = [o for o in outcomes if o.error is not None]
-    seconds["global"] = time.perf_counter() - started
+    results: list[PlayerResult] = [o.result for o in outcomes if o.followup and o.error is None]
+    # Stage times by arrival: the global stage ends with its last fit, the player stage with
+    # the last player task after that (player tasks run alongside the last global fits).
+    global_end = max((o.arrived for o in global_outcomes), default=started)
+    seconds["global"] = global_end - started
+    if follow is not None:
+        seconds["players"] = max((o.arrived for o in outcomes), default=global_end) - global_end
     correlation = residual_correlation(frame, fits) if fits else pd.DataFrame()
-
-    results: list[PlayerResult] = []
-    if config.per_player and fits:
-        started_players = time.perf_counter()
-        outcomes = run_tasks(
-            fit_player,
-            player_tasks(frame, fits, config),
-            config=config,
-            description="player models",
-        )
-        results = [o.result for o in outcomes if o.error is None]
-        failures += [o for o in outcomes if o.error is not None]
-        seconds["players"] = time.perf_counter() - started_players
 
     trained_through = str(pd.to_datetime(frame["game_date"]).max().date())
     models = _bundles(fits, results, correlation, config, version, trained_through)

@@ -4,6 +4,7 @@ refitted with their mix kept."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import optuna
@@ -14,16 +15,20 @@ from xgboost import XGBRegressor
 from statmusepicks.models.dataset import SeasonSplit
 from statmusepicks.models.estimators import (
     StackingEnsemble,
+    WeightedEnsemble,
     make_estimator,
     member_predict,
     predict_rows,
 )
 from statmusepicks.models.global_fit import (
     FOREST_TOLERANCE,
+    _members,
+    _refit,
     capped_forest,
     fit_global,
     tuning_threads,
 )
+from statmusepicks.models.player_fit import fit_player, player_tasks
 from statmusepicks.models.train_config import TrainConfig, quick_config
 from statmusepicks.models.tuning import BEST_ROUNDS, REPORT_EVERY, tune_matrices
 
@@ -146,3 +151,47 @@ def test_forest_predictions_through_the_trees_are_bit_for_bit_the_forests() -> N
     stack = StackingEnsemble(members, prefit=True).fit(x, y)
     by_sklearn = stack.final_.predict(np.column_stack([m.predict(holes) for m in members.values()]))
     np.testing.assert_array_equal(predict_rows(stack, holes), by_sklearn)
+
+
+def test_a_stack_mixed_on_held_out_rows_mixes_the_members_it_serves() -> None:
+    x, y, xv, yv = _matrices()
+    members = {k: make_estimator(k, size="player").fit(x, y) for k in ("xgboost", "elasticnet")}
+    stack = StackingEnsemble(members, prefit=True).fit_mix(xv, yv)
+    held_out = np.column_stack([m.predict(xv) for m in members.values()])
+    assert stack.members_ == members
+    np.testing.assert_allclose(stack.predict(xv), stack.final_.predict(held_out))
+    # The Ridge is learnt on these rows: no other mix of these members does better there.
+    best = np.linalg.lstsq(np.column_stack([held_out, np.ones(len(yv))]), yv, rcond=None)[0]
+    ols = np.column_stack([held_out, np.ones(len(yv))]) @ best
+    assert np.mean((stack.predict(xv) - yv) ** 2) <= np.mean((ols - yv) ** 2) * 1.01
+
+
+def test_a_player_task_carries_only_its_own_global_predictions_and_scores_the_same() -> None:
+    frame = _frame(rows=1200)
+    split = SeasonSplit(train_first="2021-22", train_last="2023-24", valid="2024-25", test="")
+    config = quick_config(split=split, use_ray=False, progress=False, stats=("points",))
+    fit = fit_global(frame, "points", config)
+    tasks = player_tasks(frame, {"points": fit}, config)
+    assert len(tasks) > 10
+    for _, (task, task_config) in tasks:
+        valid_rows = task.rows.index[task.rows["season"] == split.valid]
+        assert set(task.global_valid.index) == set(valid_rows)
+        whole = fit_player(None, replace(task, global_valid=fit.valid_pred), task_config)
+        assert fit_player(None, task, task_config).valid_mae == whole.valid_mae
+
+
+def test_a_member_the_vote_drops_weighs_exactly_zero_and_is_not_refitted() -> None:
+    x, y, xv, yv = _matrices()
+    # A member whose predictions run against the outcome: its best weight is at the bound.
+    members = {
+        "xgboost": make_estimator("xgboost", size="player").fit(x, y),
+        "elasticnet": make_estimator("elasticnet", size="player").fit(x, -y),
+    }
+    vote = WeightedEnsemble(members, prefit=True).fit(x, y).fit_weights(xv, yv)
+    assert vote.weights_["elasticnet"] == 0.0
+    assert vote.weights_["xgboost"] == 1.0
+    config = TrainConfig(kinds=("xgboost", "elasticnet"), variants=("ensemble",))
+    refit = _refit("ensemble", vote, x, y, config, "points")
+    assert set(refit.members_) == {"xgboost"}
+    whole = WeightedEnsemble(_members(config, "points", list(x.columns)), vote.weights_)
+    np.testing.assert_array_equal(refit.predict(xv), whole.fit(x, y).predict(xv))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from statmusepicks.models.dataset import SeasonSplit
-from statmusepicks.models.fanout import run_tasks
+from statmusepicks.models.fanout import FollowUp, TaskOutcome, run_tasks
 from statmusepicks.models.train_config import TrainConfig
 from statmusepicks.models.tuning import tune_stat
 
@@ -78,3 +78,39 @@ def test_tasks_fan_out_over_a_local_ray() -> None:
         ray.shutdown()
     assert sorted(o.result for o in outcomes if o.error is None) == [0, 1, 4, 16]
     assert [o.key for o in outcomes if o.error] == ["3"]
+
+
+def _halve(_shared: object, value: int) -> float:
+    return value / 2
+
+
+def _halves(outcome: TaskOutcome) -> list[tuple[str, tuple[int]]]:
+    return [(f"{outcome.key}/2", (outcome.result,)), (f"{outcome.key}/2b", (outcome.result + 1,))]
+
+
+@pytest.mark.parametrize("use_ray", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_follow_up_tasks_run_for_each_success_and_come_back_marked(use_ray: bool) -> None:
+    config = TrainConfig(use_ray=use_ray, progress=False)
+    try:
+        outcomes = run_tasks(
+            _square,
+            [(str(v), (v,)) for v in range(5)],
+            config=config,
+            description="squares, then halves",
+            follow=FollowUp(_halve, _halves),
+        )
+    finally:
+        if use_ray:
+            import ray
+
+            ray.shutdown()
+    firsts = {o.key: o.result for o in outcomes if not o.followup and o.error is None}
+    follow_ups = {o.key: o.result for o in outcomes if o.followup}
+    assert firsts == {"0": 0, "1": 1, "2": 4, "4": 16}
+    # The failed square ("3") queues nothing; every success queues its two halves.
+    assert follow_ups == {
+        f"{k}/2{suffix}": (v + extra) / 2
+        for k, v in firsts.items()
+        for suffix, extra in (("", 0), ("b", 1))
+    }
+    assert all(o.arrived > 0 for o in outcomes)

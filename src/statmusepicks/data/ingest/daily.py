@@ -35,12 +35,12 @@ from statmusepicks.data.ingest.bundled import (
     load_validated,
 )
 from statmusepicks.data.ingest.game_log_rows import player_rows, team_rows
+from statmusepicks.data.ingest.history_flags import flag_against_history, python_value
 from statmusepicks.data.ingest.tracking import RunTracker, tracked_run
 from statmusepicks.data.ingest.upsert import upsert_frame
 from statmusepicks.data.ingest.validate import (
     TableSchema,
     ValidationResult,
-    outlier_flags,
 )
 
 EASTERN = ZoneInfo("America/New_York")
@@ -186,43 +186,8 @@ def malformed_frame(malformed: Sequence[MalformedRow], headers: Sequence[str]) -
     return pd.DataFrame(records, columns=["reason", "raw", "row_key"])
 
 
-def flag_against_history(
-    engine: Engine, clean: pd.DataFrame, schema: TableSchema, table: Table
-) -> pd.Series:
-    """Outlier flags for new rows measured against each player's (team's) stored games.
-
-    A day's batch holds one game per player, too few for a standard deviation; the bundled
-    load flags against the whole history, so the sync must too for the same rule to hold.
-    """
-    group = schema.outlier_group
-    columns = list(schema.outlier_columns)
-    if clean.empty or group is None:
-        return pd.Series([None] * len(clean), index=clean.index, dtype=object)
-    key_columns = list(schema.key)
-    statement = select(*(table.c[c] for c in dict.fromkeys([*key_columns, group, *columns]))).where(
-        table.c[group].in_([_python(v) for v in clean[group].dropna().unique()])
-    )
-    with engine.connect() as connection:
-        # Column arrays straight from the cursor: building a dict per stored game first cost
-        # about twice as long (the day's players bring some 100k stored games).
-        history = pd.read_sql(statement, connection)
-    if not history.empty:
-        new_keys = pd.MultiIndex.from_frame(clean[key_columns].astype(str))
-        old_keys = pd.MultiIndex.from_frame(history[key_columns].astype(str))
-        history = history[~old_keys.isin(new_keys)]
-    combined = pd.concat(
-        [history.reindex(columns=[group, *columns]), clean[[group, *columns]]], ignore_index=True
-    )
-    flags = outlier_flags(combined, columns, group)
-    return pd.Series(flags.iloc[len(history) :].to_numpy(), index=clean.index, dtype=object)
-
-
 def _table(model: type) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-def _python(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def load_rows(
@@ -245,7 +210,7 @@ def load_rows(
 def update_players(tracker: RunTracker, clean_players: pd.DataFrame, report: NBASyncReport) -> None:
     """Add new players and move traded ones, never letting an older game undo a newer team."""
     latest = derive_players(clean_players)
-    ids = [_python(v) for v in latest["player_id"]]
+    ids = [python_value(v) for v in latest["player_id"]]
     with tracker.engine.connect() as connection:
         known = pd.DataFrame(
             connection.execute(

@@ -172,7 +172,7 @@ def parse_columns(
 
 def outlier_flags(frame: pd.DataFrame, columns: Sequence[str], group: str | None) -> pd.Series:
     """Comma-separated columns more than 3 sigma from the group's mean (None when none)."""
-    flags = pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    scores = {}
     for column in columns:
         values = pd.to_numeric(frame[column], errors="coerce").astype(float)
         if group is not None:
@@ -181,10 +181,17 @@ def outlier_flags(frame: pd.DataFrame, columns: Sequence[str], group: str | None
             std = grouped.transform("std")
             count = grouped.transform("count")
             z = (values - mean) / std.replace(0, np.nan)
-            z = z.where(count >= OUTLIER_MIN_GAMES)
+            scores[column] = z.where(count >= OUTLIER_MIN_GAMES)
         else:
             std = values.std()
-            z = (values - values.mean()) / (std if std else np.nan)
+            scores[column] = (values - values.mean()) / (std if std else np.nan)
+    return flags_from_scores(scores, frame.index)
+
+
+def flags_from_scores(scores: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """Each row's columns whose z-score is beyond `OUTLIER_SIGMA`, comma-separated (None: none)."""
+    flags = pd.Series([""] * len(index), index=index, dtype=object)
+    for column, z in scores.items():
         hit = z.abs().gt(OUTLIER_SIGMA).fillna(False).astype(bool)
         flags = flags.where(~hit, flags + np.where(flags.eq(""), "", ",") + column)
     return flags.replace("", None)
