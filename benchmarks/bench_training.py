@@ -3,7 +3,9 @@
 Run: `.venv/bin/python benchmarks/bench_training.py [--stats threes,assists] [--trials 10]`
 (or `pytest -m bench -s benchmarks/bench_training.py`); `--parts` prints only the CPU seconds
 of the changed pieces for the first stat (a study old vs new, a forest full vs capped), which
-finishes in minutes where the whole comparison cannot (a busy machine). Needs the loaded data
+finishes in minutes where the whole comparison cannot (a busy machine); `--sample-rows
+60000,40000` compares tuning sample sizes (each study's CPU and the final XGBoost member's
+validation MAE and log score, per stat in `--stats`). Needs the loaded data
 and its feature store (`make data`, then `features build` or any `train`); skips without them.
 
 A full `train` (4 stats, 50 trials, every player) is too long to run twice on a shared 2-core
@@ -11,11 +13,13 @@ machine, so this runs a reduced but same-shaped configuration twice on the same 
 same process, one after the other:
 
 - old path: each stat tuned in turn in the driver with every core (features selected on the
-  tuning sample, every drawn forest grown fully, XGBoost's default 256 bins), then the global
-  fits fanned out over Ray with the stacks' mix re-learnt on every refit;
+  tuning sample of 60,000 rows, every drawn forest grown fully, XGBoost's default 256 bins),
+  then the global fits fanned out over Ray with the stacks' mix learnt on 70 % copies of the
+  members and re-learnt on every refit;
 - new path: each stat's tuning runs inside its global-fit task on the matrices that task
-  builds, the stats side by side (one core each), trials stop at their best forest size on
-  validation, the stacks keep their mix on refits (models/tuning.py, models/global_fit.py).
+  builds (latest 40,000 rows), the stats side by side (one core each), trials stop at their
+  best forest size on validation, the stacks learn their mix on validation and keep it on
+  refits (models/tuning.py, models/global_fit.py).
 
 Both use in-memory Optuna studies with the same seed, the production split (train 2018-19 ..
 2023-24, validate 2024-25) and the 2025-26 lines for calibration. Per-player models are left
