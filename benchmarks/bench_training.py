@@ -51,11 +51,14 @@ from statmusepicks.core.settings import get_settings  # noqa: E402
 from statmusepicks.core.stats import STATS  # noqa: E402
 from statmusepicks.evaluation.metrics import probability_scores  # noqa: E402
 from statmusepicks.features.store import load_store  # noqa: E402
-from statmusepicks.models.dataset import feature_columns, labelled, target_column  # noqa: E402
+from statmusepicks.models.dataset import target_column  # noqa: E402
 from statmusepicks.models.distributions import SpreadModel, log_score  # noqa: E402
-from statmusepicks.models.estimators import as_matrix, make_estimator  # noqa: E402
-from statmusepicks.models.global_fit import capped_forest, monotone_features  # noqa: E402
-from statmusepicks.models.selection import select_features  # noqa: E402
+from statmusepicks.models.estimators import make_estimator  # noqa: E402
+from statmusepicks.models.global_fit import (  # noqa: E402
+    capped_forest,
+    monotone_features,
+    selection_matrices,
+)
 from statmusepicks.models.train_config import TrainConfig  # noqa: E402
 from statmusepicks.models.training import TrainingRun, train_models  # noqa: E402
 from statmusepicks.models.tuning import tune_matrices, tune_stat  # noqa: E402
@@ -167,18 +170,6 @@ def run(stats: tuple[str, ...] = ("threes", "assists"), trials: int = 10) -> dic
     return {"ratio": ratio, "full_estimate": full, **results}
 
 
-def _stat_matrices(frame: pd.DataFrame, stat: str) -> tuple[pd.DataFrame, Any, pd.DataFrame, Any]:
-    """The stat's training and validation matrices of the production split, as the fit builds."""
-    config = TrainConfig(stats=(stat,))
-    column = target_column(stat)
-    rows = labelled(frame, stat)
-    train, valid = config.split.train(rows), config.split.validation(rows)
-    features = select_features(train, feature_columns(frame), column)
-    x, y = as_matrix(train, features), train[column].to_numpy(float)
-    xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
-    return x, y, xv, yv
-
-
 def sample_rows_trade(stats: tuple[str, ...], sizes: tuple[int, ...], trials: int = 50) -> None:
     """Tuning on the latest N training rows, for each N: the study's CPU on one core, and the
     final XGBoost member (fitted on the whole window with the best parameters, as the global
@@ -186,7 +177,8 @@ def sample_rows_trade(stats: tuple[str, ...], sizes: tuple[int, ...], trials: in
     frame = load_store(get_settings())
     print(f"\ntuning sample rows, {trials} trials a study (load {os.getloadavg()})")
     for stat in stats:
-        x, y, xv, yv = _stat_matrices(frame, stat)
+        m = selection_matrices(frame, stat, TrainConfig().split)
+        x, y, xv, yv = m.x, m.y, m.xv, m.yv
         for size in sizes:
             started = time.process_time()
             result = tune_matrices(
@@ -210,13 +202,16 @@ def sample_rows_trade(stats: tuple[str, ...], sizes: tuple[int, ...], trials: in
 def parts(stat: str = "threes", trials: int = 6) -> dict[str, float]:
     """CPU seconds of the two changed pieces of work, one core, in process: a stat's study
     (old settings vs new, same seed) and its RandomForest (40 trees vs the validation cap)."""
-    x, y, xv, yv = _stat_matrices(load_store(get_settings()), stat)
+    m = selection_matrices(load_store(get_settings()), stat, TrainConfig().split)
+    x, y, xv, yv = m.x, m.y, m.xv, m.yv
     figures: dict[str, float] = {}
     print(f"\ntraining parts, {stat}: CPU seconds on one core (load {os.getloadavg()})")
-    for label, options in (
-        ("old", {"patience": None, "max_bin": OLD_MAX_BIN, "sample_rows": OLD_SAMPLE_ROWS}),
-        ("new", {}),
-    ):
+    old: dict[str, Any] = {
+        "patience": None,
+        "max_bin": OLD_MAX_BIN,
+        "sample_rows": OLD_SAMPLE_ROWS,
+    }
+    for label, options in (("old", old), ("new", {})):
         started = time.process_time()
         result = tune_matrices(
             x, y, xv, yv, name=label, storage=None, trials=trials, nthread=1, **options

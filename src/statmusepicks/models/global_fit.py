@@ -20,7 +20,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from statmusepicks.core.stats import STATS
-from statmusepicks.models.dataset import feature_columns, labelled, target_column
+from statmusepicks.models.dataset import SeasonSplit, feature_columns, labelled, target_column
 from statmusepicks.models.distributions import SpreadModel
 from statmusepicks.models.estimators import (
     KINDS,
@@ -185,16 +185,42 @@ def _tuned(
     return result.best_params
 
 
+@dataclass
+class SelectionMatrices:
+    """A stat's labelled rows and the training and validation matrices selection fits on."""
+
+    rows: pd.DataFrame
+    features: list[str]
+    x: pd.DataFrame
+    y: np.ndarray
+    xv: pd.DataFrame
+    yv: np.ndarray
+
+
+def selection_matrices(frame: pd.DataFrame, stat: str, split: SeasonSplit) -> SelectionMatrices:
+    """The features selected on the training seasons and the matrices built from them, once."""
+    column = target_column(stat)
+    rows = labelled(frame, stat)
+    train, valid = split.train(rows), split.validation(rows)
+    features = select_features(train, feature_columns(frame), column)
+    return SelectionMatrices(
+        rows,
+        features,
+        as_matrix(train, features),
+        train[column].to_numpy(float),
+        as_matrix(valid, features),
+        valid[column].to_numpy(float),
+    )
+
+
 def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit:
     """Selection, test, lines and production fits of one stat's global model."""
     started = time.perf_counter()
     split = config.split
     column = target_column(stat)
-    rows = labelled(frame, stat)
-    train, valid = split.train(rows), split.validation(rows)
-    features = select_features(train, feature_columns(frame), column)
-    x, y = as_matrix(train, features), train[column].to_numpy(float)
-    xv, yv = as_matrix(valid, features), valid[column].to_numpy(float)
+    matrices = selection_matrices(frame, stat, split)
+    rows, features = matrices.rows, matrices.features
+    x, y, xv, yv = matrices.x, matrices.y, matrices.xv, matrices.yv
     # Tuned on the matrices every variant is fitted on: one feature selection, one build.
     tuning_started = time.perf_counter()
     tuned = _tuned(x, y, xv, yv, config, stat)
@@ -237,7 +263,7 @@ def fit_global(frame: pd.DataFrame, stat: str, config: TrainConfig) -> GlobalFit
         variant_scores=scores,
         features=features,
         spread=spread,
-        valid_pred=pd.Series(preds[variant], index=valid.index),
+        valid_pred=pd.Series(preds[variant], index=xv.index),
         test_pred=test_pred,
         lines_estimator=lines_estimator,
         production_estimator=production,

@@ -106,12 +106,9 @@ def fit_player(_shared: Any, task: PlayerTask, config: TrainConfig) -> PlayerRes
     return PlayerResult(task.stat, task.player_id, winner, scores, test_pred, player)
 
 
-def player_tasks(
-    frame: pd.DataFrame, fits: dict[str, GlobalFit], config: TrainConfig
-) -> list[tuple[str, tuple[Any, ...]]]:
-    """(player, stat) tasks for players with `min_games` games before the validation season."""
+def eligible_players(frame: pd.DataFrame, config: TrainConfig) -> dict[int, pd.DataFrame]:
+    """Each player with `min_games` games before the validation season, with all his rows."""
     split = config.split
-    stats = [s for s in (config.player_stats or config.stats) if s in fits]
     history = frame[frame["season"] <= split.train_last]
     games = history.groupby("player_id").size()
     eligible = set(games[games >= config.min_games].index)
@@ -120,8 +117,17 @@ def player_tasks(
     eligible &= set(frame.loc[frame["season"] == latest, "player_id"])
     if config.players:
         eligible &= set(config.players)
+    return {pid: rows for pid, rows in frame.groupby("player_id") if pid in eligible}
+
+
+def player_tasks(
+    by_player: dict[int, pd.DataFrame], fits: dict[str, GlobalFit], config: TrainConfig
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """(player, stat) tasks of the eligible players (`eligible_players`) with 10+ labelled
+    validation games."""
+    split = config.split
+    stats = [s for s in (config.player_stats or config.stats) if s in fits]
     tasks = []
-    by_player = {pid: rows for pid, rows in frame.groupby("player_id") if pid in eligible}
     for stat in stats:
         fit = fits[stat]
         column = target_column(stat)

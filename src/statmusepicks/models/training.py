@@ -35,7 +35,12 @@ from statmusepicks.models.drift import DriftReference, build_reference
 from statmusepicks.models.fanout import FollowUp, TaskOutcome, run_tasks
 from statmusepicks.models.global_fit import GlobalFit, fit_global
 from statmusepicks.models.line_pricing import attach_market_models, price_lines
-from statmusepicks.models.player_fit import PlayerResult, fit_player, player_tasks
+from statmusepicks.models.player_fit import (
+    PlayerResult,
+    eligible_players,
+    fit_player,
+    player_tasks,
+)
 from statmusepicks.models.train_config import TrainConfig
 
 log = get_logger(__name__)
@@ -94,8 +99,10 @@ def train_models(
     # until the slowest fit ends.
     follow = None
     if config.per_player:
+        by_player = eligible_players(frame, config)
         follow = FollowUp(
-            fit_player, lambda outcome: player_tasks(frame, {outcome.key: outcome.result}, config)
+            fit_player,
+            lambda outcome: player_tasks(by_player, {outcome.key: outcome.result}, config),
         )
     outcomes = run_tasks(
         _global_task,

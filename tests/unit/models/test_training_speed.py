@@ -28,7 +28,7 @@ from statmusepicks.models.global_fit import (
     fit_global,
     tuning_threads,
 )
-from statmusepicks.models.player_fit import fit_player, player_tasks
+from statmusepicks.models.player_fit import eligible_players, fit_player, player_tasks
 from statmusepicks.models.train_config import TrainConfig, quick_config
 from statmusepicks.models.tuning import BEST_ROUNDS, REPORT_EVERY, tune_matrices
 
@@ -171,7 +171,7 @@ def test_a_player_task_carries_only_its_own_global_predictions_and_scores_the_sa
     split = SeasonSplit(train_first="2021-22", train_last="2023-24", valid="2024-25", test="")
     config = quick_config(split=split, use_ray=False, progress=False, stats=("points",))
     fit = fit_global(frame, "points", config)
-    tasks = player_tasks(frame, {"points": fit}, config)
+    tasks = player_tasks(eligible_players(frame, config), {"points": fit}, config)
     assert len(tasks) > 10
     for _, (task, task_config) in tasks:
         valid_rows = task.rows.index[task.rows["season"] == split.valid]
